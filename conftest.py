@@ -1,0 +1,58 @@
+import pytest
+
+from tests.customers.factories import (
+    CanadianDealershipFactory,
+    CustomerFactory,
+    DealershipFactory,
+    MembershipFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def us_store(db):
+    return DealershipFactory(code="us-store", name="US Store")
+
+
+@pytest.fixture
+def ca_store(db):
+    return CanadianDealershipFactory(code="ca-store", name="CA Store")
+
+
+@pytest.fixture
+def coordinator(us_store, ca_store):
+    """A coordinator working for both stores."""
+    user = UserFactory(username="coord")
+    MembershipFactory(user=user, dealership=us_store)
+    MembershipFactory(user=user, dealership=ca_store)
+    return user
+
+
+@pytest.fixture
+def us_coordinator(us_store):
+    user = UserFactory(username="coord_us")
+    MembershipFactory(user=user, dealership=us_store)
+    return user
+
+
+@pytest.fixture
+def client_for(client):
+    """Log a user in on the test client and return it."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def us_customer(us_store):
+    return CustomerFactory(dealership=us_store)
+
+
+@pytest.fixture
+def ca_customer(ca_store):
+    return CustomerFactory(
+        dealership=ca_store, city="Toronto", state="ON", postal_code="M5V 3L9", country="CA", cell_phone="+14165550123"
+    )

@@ -1,0 +1,3 @@
+app_name = "dms_sync"
+
+urlpatterns = []
