@@ -1,11 +1,11 @@
 from django.urls import path
 
-from . import views
+from .views import listing
 
 app_name = "customers"
 
 urlpatterns = [
-    path("", views.customer_list_view, name="list"),
-    path("<int:pk>/", views.customer_profile_view, name="profile"),
-    path("switch-store/", views.store_switch_view, name="switch_store"),
+    path("", listing.customer_list_view, name="list"),
+    path("<int:pk>/", listing.customer_profile_view, name="profile"),
+    path("switch-store/", listing.store_switch_view, name="switch_store"),
 ]

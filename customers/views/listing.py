@@ -3,9 +3,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from .context_processors import CURRENT_STORE_SESSION_KEY, current_dealership_id
-from .models import Customer
-from .selectors import customer_get_for_user, customer_list, dealerships_for_user
+from ..context_processors import CURRENT_STORE_SESSION_KEY, current_dealership_id
+from ..models import Customer
+from ..selectors import customer_get_for_user, customer_list, dealerships_for_user
 
 PAGE_SIZE = 50
 

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Customer, Dealership
+from ..models import Customer, Dealership
 
 
 def dealerships_for_user(*, user) -> QuerySet[Dealership]:
