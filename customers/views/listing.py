@@ -4,8 +4,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from ..context_processors import CURRENT_STORE_SESSION_KEY, current_dealership_id
-from ..models import Customer
-from ..selectors import customer_get_for_user, customer_list, dealerships_for_user
+from ..selectors import customer_list, dealerships_for_user
 
 PAGE_SIZE = 50
 
@@ -15,21 +14,6 @@ def customer_list_view(request):
     qs = customer_list(user=request.user, dealership_id=current_dealership_id(request), q=q)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "customers/list.html", {"page": page, "q": q})
-
-
-def customer_profile_view(request, pk):
-    customer = customer_get_for_user(
-        user=request.user,
-        pk=pk,
-        queryset=_profile_queryset(),
-    )
-    return render(request, "customers/profile.html", {"customer": customer})
-
-
-def _profile_queryset():
-    return Customer.objects.select_related("dealership", "inactive_reason", "preferred_advisor").prefetch_related(
-        "vehicles"
-    )
 
 
 @require_POST

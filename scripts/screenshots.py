@@ -1,0 +1,279 @@
+#!/usr/bin/env python
+"""`make screenshots`: PNGs of a few demo Customer Profiles, written to docs/screenshots/.
+
+Loads the demo data into a throwaway SQLite database (never your db.sqlite3), adds a little showcase data
+that the demo does not generate (a merge family, DMS remove requests, an inquiry) to that throwaway
+database only, serves it with `runserver` on a free loopback port, logs in as `coordinator` and captures
+each profile at 1280x800 with Playwright driving the system Chromium (/usr/bin/chromium).
+
+Usage: python scripts/screenshots.py [--out docs/screenshots] [--customers-per-store 300] [--keep-db]
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+NARROW = {"width": 390, "height": 844}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def manage(*args, env):
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def pick_and_stage() -> dict:
+    """Choose representative demo customers and add showcase rows. Runs inside the throwaway database."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, Q
+
+    from contacts.models import ContactMethod, EmailBounce, EmailConsent
+    from customers.demo import DEMO_NOW
+    from customers.models import (
+        Association,
+        ContactMethodKind,
+        Customer,
+        CustomerKind,
+        CustomerStatus,
+        DayNight,
+        Inquiry,
+        Relationship,
+        TurnOffReason,
+        VerificationStamp,
+    )
+    from dms_sync.models import RemoveRequest, RemoveStatus, SuppressedField
+
+    coordinator = get_user_model().objects.get(username="coordinator")
+    people = Customer.objects.filter(kind=CustomerKind.PERSON, status=CustomerStatus.ACTIVE).annotate(
+        n_vehicles=Count("vehicles", distinct=True), n_assoc=Count("associations_from", distinct=True)
+    )
+    bounced = EmailBounce.objects.values_list("email", flat=True)
+
+    # A Canadian Reynolds customer of the Showroom/Equity store with as much on the file as the demo offers.
+    ca = (
+        people.filter(
+            dealership__code="maple-ridge", likely_to_buy__isnull=False, email1__in=bounced, n_vehicles__gte=2
+        )
+        .exclude(email1="")
+        .order_by("-n_assoc", "-star_rating", "pk")
+        .first()
+    )
+    ca.preferred_contact_method = ContactMethodKind.CELL_PHONE
+    ca.day_night = DayNight.DAY
+    ca.eservice_registered = True
+    ca.star_rating = 8
+    ca.likely_to_buy = 3
+    ca.address_to = f"Mr. & Mrs. {ca.last_name}"
+    ca.twitter_handle = ca.twitter_handle or f"{ca.first_name}{ca.pk % 97}".lower()[:15]
+    ca.save()
+    # The red email: a bounce last week, and the last verification before it.
+    EmailBounce.objects.create(
+        dealership=ca.dealership, email=ca.email1, bounced_at=DEMO_NOW - timedelta(days=6), campaign="Winter tire promo"
+    )
+    VerificationStamp.objects.filter(customer=ca).delete()
+    VerificationStamp.objects.create(customer=ca, verified_by=coordinator, verified_at=DEMO_NOW - timedelta(days=75))
+    EmailConsent.objects.update_or_create(
+        customer=ca,
+        email=ca.email1,
+        defaults={"basis": "implied_purchase", "obtained_at": DEMO_NOW - timedelta(days=900), "opted_out_at": None},
+    )
+    Inquiry.objects.create(customer=ca, user=coordinator, created_at=DEMO_NOW - timedelta(hours=3))
+    # A merged family: two duplicate files of the same person the DMS still sends.
+    for i, rel in enumerate([Relationship.DUPLICATE, Relationship.SPOUSE]):
+        other = (
+            Customer.objects.filter(dealership=ca.dealership, kind=CustomerKind.PERSON, merge_parent__isnull=True)
+            .exclude(pk=ca.pk)
+            .exclude(merge_children__isnull=False)
+            .order_by("-pk")[i]
+        )
+        Customer.objects.filter(pk=other.pk).update(merge_parent=ca, merge_relationship=rel, merged_at=DEMO_NOW)
+    if not Association.objects.filter(Q(from_customer=ca) | Q(to_customer=ca)).exists():
+        friend = Customer.objects.filter(dealership=ca.dealership, kind=CustomerKind.PERSON).exclude(pk=ca.pk).first()
+        Association.objects.create(from_customer=ca, to_customer=friend, relationship=Relationship.FRIEND)
+    ContactMethod.objects.update_or_create(
+        customer=ca,
+        method=ContactMethodKind.WORK_PHONE,
+        defaults={"is_on": False, "reason": TurnOffReason.objects.get(code="WRONGNUM"), "changed_by": coordinator},
+    )
+    RemoveRequest.objects.create(
+        dealership=ca.dealership,
+        customer=ca,
+        dms_number=ca.dms_number,
+        field=SuppressedField.HOME_PHONE,
+        value="+14165550188",
+        requested_by=coordinator,
+        requested_at=DEMO_NOW - timedelta(hours=2),
+        status=RemoveStatus.PENDING,
+    )
+
+    us = (
+        people.filter(dealership__code="lakeside", n_vehicles__gte=1)
+        .exclude(email1="")
+        .filter(contact_methods__is_on=False)
+        .order_by("-n_vehicles", "pk")
+        .first()
+    ) or people.filter(dealership__code="lakeside").order_by("-n_vehicles", "pk").first()
+    us.preferred_contact_method = ContactMethodKind.EMAIL
+    us.day_night = DayNight.NIGHT
+    us.save(update_fields=["preferred_contact_method", "day_night"])
+
+    prospect = (
+        Customer.objects.filter(kind=CustomerKind.PROSPECT, dealership__code="maple-ridge")
+        .exclude(email1="")
+        .order_by("-star_rating", "pk")
+        .first()
+    )
+    if prospect.email1:
+        EmailConsent.objects.update_or_create(
+            customer=prospect,
+            email=prospect.email1,
+            defaults={
+                "basis": "implied_inquiry",
+                "obtained_at": DEMO_NOW - timedelta(days=60),
+                "opted_out_at": DEMO_NOW - timedelta(days=4),
+            },
+        )
+    inactive = (
+        Customer.objects.filter(status=CustomerStatus.INACTIVE, dealership__code="lakeside")
+        .annotate(n=Count("vehicles"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    return {
+        "profile-ca-reynolds-showroom": ca.pk,
+        "profile-us": us.pk,
+        "profile-prospect": prospect.pk,
+        "profile-inactive": inactive.pk,
+    }
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback only)
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"The server at {url} did not come up.")
+
+
+def capture(base: str, targets: dict, out: Path) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    written = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=VIEWPORT)
+        page.goto(f"{base}/login/")
+        page.fill("input[name=username]", "coordinator")
+        page.fill("input[name=password]", "coordinator")
+        page.click("button[type=submit], input[type=submit]")
+        page.wait_for_load_state("networkidle")
+        for name, pk in targets.items():
+            page.goto(f"{base}/customers/{pk}/")
+            page.wait_for_load_state("networkidle")
+            path = out / f"{name}.png"
+            page.screenshot(path=str(path))
+            written.append(path)
+            if name == "profile-ca-reynolds-showroom":
+                page.hover("[data-dm=preferred-star]")
+                page.wait_for_selector(".tooltip.show")
+                page.wait_for_timeout(400)  # let the fade-in finish
+                path = out / "profile-tooltip.png"
+                page.screenshot(path=str(path), clip={"x": 0, "y": 60, "width": 860, "height": 560})
+                written.append(path)
+        ca = targets["profile-ca-reynolds-showroom"]
+        page.set_viewport_size(NARROW)
+        page.goto(f"{base}/customers/{ca}/")
+        page.wait_for_load_state("networkidle")
+        path = out / "profile-narrow.png"
+        page.screenshot(path=str(path), full_page=True)
+        written.append(path)
+        page.set_viewport_size(VIEWPORT)
+        page.goto(f"{base}/customers/{ca}/sales/")
+        page.wait_for_load_state("networkidle")
+        path = out / "sales-breakdown.png"
+        page.screenshot(path=str(path))
+        written.append(path)
+        browser.close()
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--customers-per-store", type=int, default=300)
+    parser.add_argument("--keep-db", action="store_true", help="Keep the throwaway database (path is printed).")
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"{CHROMIUM} is missing: run scripts/ensure-browser.sh first.")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="dm-screens-"))
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{tmp / 'screens.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "dealermine.settings.local",
+        "CELERY_BROKER_URL": "",
+        "DEBUG": "true",
+        "DMS_DROP_ROOT": str(tmp / "drop"),
+        "DMS_OUTBOX_ROOT": str(tmp / "outbox"),
+    }
+    server = None
+    try:
+        manage("migrate", "--noinput", "-v0", env=env)
+        manage("load_demo", "--customers-per-store", str(args.customers_per_store), env=env)
+        os.environ.update(env)
+        sys.path.insert(0, str(ROOT))
+        targets = pick_and_stage()
+        port = free_port()
+        server = subprocess.Popen(  # noqa: S603
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/login/")
+        for path in capture(base, targets, out):
+            print(f"  wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        if args.keep_db:
+            print(f"  database kept at {tmp / 'screens.sqlite3'}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

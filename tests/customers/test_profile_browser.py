@@ -1,0 +1,85 @@
+"""The Customer Profile in the system Chromium: log in, hover the preferred-method star, see the red email."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.models import ContactMethodKind
+from tests.contacts.factories import EmailBounceFactory
+from tests.customers.factories import CustomerFactory, MembershipFactory, UserFactory
+from tests.support.services import require_chromium
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def chromium_page(monkeypatch):
+    executable = require_chromium()
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are plain sync code.
+    # Set for this test only: a process-wide setting would leak into `check --deploy` run by other tests.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_hover_the_star_and_see_the_red_email(live_server, chromium_page, ca_store, tmp_path):
+    user = UserFactory(username="profile_browser", password="pw-profile-1")
+    MembershipFactory(user=user, dealership=ca_store)
+    customer = CustomerFactory(
+        dealership=ca_store,
+        first_name="Wei",
+        last_name="Gauthier",
+        cell_phone="+16477129403",
+        email1="wei.gauthier@example.net",
+        preferred_contact_method=ContactMethodKind.CELL_PHONE,
+        star_rating=8,
+    )
+    EmailBounceFactory(dealership=ca_store, email=customer.email1, bounced_at=timezone.now() - timedelta(days=3))
+    page = chromium_page
+
+    page.goto(live_server.url + reverse("login"))
+    page.fill("input[name=username]", "profile_browser")
+    page.fill("input[name=password]", "pw-profile-1")
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+    page.goto(live_server.url + reverse("customers:profile", args=[customer.pk]))
+    assert page.get_by_role("heading", name="Wei Gauthier").is_visible()
+
+    star = page.get_by_role("img", name="Preferred Method of Contact")
+    assert star.count() == 1
+    star.hover()
+    tooltip = page.locator(".tooltip.show")
+    tooltip.wait_for(state="visible")
+    assert tooltip.inner_text().strip() == "Preferred Method of Contact"
+
+    email = page.locator(".dm-email", has_text="wei.gauthier@example.net")
+    assert "dm-email-bounced" in email.get_attribute("class")
+    color = email.evaluate("el => getComputedStyle(el).color")
+    assert color == "rgb(220, 53, 69)"  # Bootstrap's danger red
+
+    shot = tmp_path / "profile.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
