@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import listing, profile
+from .views import edit, listing, profile
 
 app_name = "customers"
 
@@ -9,4 +9,17 @@ urlpatterns = [
     path("<int:pk>/", profile.customer_profile_view, name="profile"),
     path("<int:pk>/sales/", profile.customer_sales_view, name="sales"),
     path("switch-store/", listing.store_switch_view, name="switch_store"),
+    # Customer Information (issue 4)
+    path("<int:pk>/edit/", edit.customer_edit_view, name="edit"),
+    path("<int:pk>/edit/verify/", edit.customer_verify_view, name="verify"),
+    path("<int:pk>/edit/remove/<str:field>/", edit.customer_remove_view, name="remove"),
+    path("<int:pk>/edit/contact-methods/", edit.contact_method_view, name="contact_method"),
+    path("<int:pk>/edit/contact-methods/preferred/", edit.preferred_method_view, name="preferred_method"),
+    path("<int:pk>/edit/vin-types/<int:vehicle_pk>/<str:code>/", edit.vin_contact_type_view, name="vin_type"),
+    path("<int:pk>/edit/associations/add/", edit.association_add_view, name="association_add"),
+    path(
+        "<int:pk>/edit/associations/<int:association_pk>/remove/",
+        edit.association_remove_view,
+        name="association_remove",
+    ),
 ]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("customers/", include("customers.urls")),
+    path("postal-codes/", include("customers.urls_postal")),
     path("", include("contacts.urls")),
     path("", include("dms_sync.urls")),
 ]

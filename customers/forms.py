@@ -1,0 +1,232 @@
+"""Forms of the Customer Information screen. The rules live in the services; forms bind, map errors, render."""
+
+from django import forms
+from django.core import signing
+from django.core.exceptions import ValidationError
+
+from .models import (
+    ContactMethodKind,
+    Country,
+    Customer,
+    CustomerStatus,
+    DayNight,
+    Gender,
+    Language,
+)
+from .phones import phone_display
+from .services.associations import ASSOCIATION_RELATIONSHIPS, MAX_NOTE
+from .services.contact_methods import contact_method_reasons
+from .services.customer import (
+    BOOL_FIELDS,
+    EDIT_FIELDS,
+    FK_FIELDS,
+    PHONE_FIELDS,
+    customer_clean_data,
+    customer_snapshot,
+    serialize_value,
+    status_reasons,
+    store_advisors,
+)
+from .services.vin_contact_types import MAX_COMMENT, vin_contact_type_reasons
+
+ORIGINAL_SALT = "customers.edit.original"
+BLANK = [("", "—")]
+
+
+def _text(name, **kwargs):
+    max_length = kwargs.pop("max_length", None) or Customer._meta.get_field(name).max_length
+    return forms.CharField(
+        label=kwargs.pop("label", None),
+        required=False,
+        max_length=max_length,
+        strip=True,
+        **kwargs,
+    )
+
+
+def original_sign(customer) -> str:
+    return signing.dumps(customer_snapshot(customer), salt=ORIGINAL_SALT, compress=True)
+
+
+def original_unsign(token: str) -> dict | None:
+    try:
+        value = signing.loads(token or "", salt=ORIGINAL_SALT)
+    except signing.BadSignature:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def form_initial(customer) -> dict:
+    """The form's initial values: phones in display form, FKs by id."""
+    initial = {}
+    for name, _ in EDIT_FIELDS:
+        value = getattr(customer, f"{name}_id") if name in FK_FIELDS else getattr(customer, name)
+        if name in PHONE_FIELDS:
+            value = phone_display(value)
+        initial[name] = value
+    initial["version"] = customer.version
+    initial["original"] = original_sign(customer)
+    return initial
+
+
+def form_data_value(customer, name):
+    """A field's current value as it would be POSTed (None: an unchecked checkbox, i.e. absent)."""
+    value = form_initial_value(customer, name)
+    if name in BOOL_FIELDS:
+        return "on" if value else None
+    return serialize_value(value)
+
+
+def form_initial_value(customer, name):
+    value = getattr(customer, f"{name}_id") if name in FK_FIELDS else getattr(customer, name)
+    return phone_display(value) if name in PHONE_FIELDS else value
+
+
+class BootstrapFormMixin:
+    """Bootstrap classes on every widget; fields with errors get `is-invalid` (errors show beside them)."""
+
+    def _style_widgets(self):
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput):
+                continue
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self._errors or {}:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                if "is-invalid" not in attrs.get("class", ""):
+                    attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+
+
+class CustomerEditForm(BootstrapFormMixin, forms.Form):
+    # Name Information
+    first_name = _text("first_name", label="First Name")
+    middle_name = _text("middle_name", label="Middle Name")
+    last_name = _text("last_name", label="Last Name")
+    contact_name = _text("contact_name", label="Contact Name")
+    other_name = _text("other_name", label="Other Name (company)")
+    address_to = _text("address_to", label="Address To")
+    status = forms.ChoiceField(label="Status", choices=CustomerStatus.choices)
+    inactive_reason = forms.ModelChoiceField(
+        label="Inactive Reason", queryset=None, required=False, empty_label="— choose a reason —"
+    )
+    # Contact Information
+    home_phone = _text("home_phone", label="Home", max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
+    work_phone = _text("work_phone", label="Work", max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
+    work_ext = _text("work_ext", label="Ext.", max_length=12)
+    cell_phone = _text("cell_phone", label="Cell", max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
+    fax = _text("fax", label="Fax", max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
+    email1 = _text("email1", label="Email 1", widget=forms.EmailInput)
+    email2 = _text("email2", label="Email 2", widget=forms.EmailInput)
+    default_email = forms.BooleanField(label="Default Email", required=False)
+    # Address Information
+    address1 = _text("address1", label="Address 1")
+    address2 = _text("address2", label="Address 2")
+    postal_code = _text("postal_code", label="Postal/Zip", max_length=20)
+    city = _text("city", label="City")
+    state = _text("state", label="State/Province")
+    county = _text("county", label="County")
+    country = forms.ChoiceField(label="Country", choices=BLANK + Country.choices, required=False)
+    # Other Information
+    birth_date = forms.DateField(label="Birth Date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    is_fleet = forms.BooleanField(label="Fleet", required=False)
+    language = forms.ChoiceField(label="Language", choices=BLANK + Language.choices, required=False)
+    gender = forms.ChoiceField(label="Gender", choices=BLANK + Gender.choices, required=False)
+    day_night = forms.ChoiceField(label="Day/Night", choices=BLANK + DayNight.choices, required=False)
+    preferred_advisor = forms.ModelChoiceField(label="Pref Advisor", queryset=None, required=False, empty_label="—")
+    twitter_handle = _text("twitter_handle", label="Twitter", max_length=20)
+    # Optimistic locking: the version the form was loaded at and a signed snapshot of the loaded values.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    original = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, customer, **kwargs):
+        self.customer = customer
+        kwargs.setdefault("initial", form_initial(customer))
+        super().__init__(*args, **kwargs)
+        store = customer.dealership
+        keep_reason = customer.inactive_reason_id if customer.status == CustomerStatus.INACTIVE else None
+        self.fields["inactive_reason"].queryset = status_reasons(dealership=store, include=keep_reason)
+        self.fields["preferred_advisor"].queryset = store_advisors(
+            dealership=store, include=customer.preferred_advisor_id
+        )
+        self.fields["postal_code"].widget.attrs.update(
+            {"data-postal-lookup": "", "autocomplete": "postal-code", "spellcheck": "false"}
+        )
+        self.fields["twitter_handle"].widget.attrs["placeholder"] = "@handle"
+        self.normalized: dict = {}
+        self._style_widgets()
+
+    def edit_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name, _ in EDIT_FIELDS if name in self.cleaned_data}
+
+    def clean(self):
+        cleaned = super().clean()
+        # Fields that failed their own validation are left out; the rules still run on the rest, so every
+        # problem shows at once.
+        data = self.edit_data()
+        try:
+            self.normalized = customer_clean_data(customer=self.customer, data=data)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add_error(name if name in self.fields else None, message)
+        return cleaned
+
+    def original_snapshot(self) -> dict | None:
+        return original_unsign(self.data.get("original", ""))
+
+
+class RemoveForm(BootstrapFormMixin, forms.Form):
+    """The confirm step of the X: carries the value the user saw so a changed number is not removed."""
+
+    value = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class ContactMethodForm(BootstrapFormMixin, forms.Form):
+    method = forms.ChoiceField(choices=ContactMethodKind.choices)
+    is_on = forms.TypedChoiceField(choices=[("on", "On"), ("off", "Off")], coerce=lambda v: v == "on")
+    reason = forms.ModelChoiceField(queryset=None, required=False, empty_label="— reason —")
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = contact_method_reasons(dealership=customer.dealership)
+        self._style_widgets()
+
+
+class PreferredMethodForm(BootstrapFormMixin, forms.Form):
+    preferred_contact_method = forms.ChoiceField(
+        choices=[("", "None")] + ContactMethodKind.choices, required=False, widget=forms.RadioSelect
+    )
+
+
+class VinContactTypeForm(BootstrapFormMixin, forms.Form):
+    """Turn one VIN contact type on or off; off needs a reason, the comment is optional."""
+
+    is_on = forms.TypedChoiceField(choices=[("on", "On"), ("off", "Off")], coerce=lambda v: v == "on")
+    reason = forms.ModelChoiceField(queryset=None, required=False, empty_label="— choose a reason —")
+    comment = forms.CharField(required=False, max_length=MAX_COMMENT, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = vin_contact_type_reasons(dealership=customer.dealership)
+        self._style_widgets()
+
+
+class AssociationAddForm(BootstrapFormMixin, forms.Form):
+    other = forms.ModelChoiceField(queryset=None, error_messages={"invalid_choice": "Choose a customer of this store."})
+    relationship = forms.ChoiceField(choices=ASSOCIATION_RELATIONSHIPS)
+    note = forms.CharField(required=False, max_length=MAX_NOTE)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["other"].queryset = candidates
+        self._style_widgets()

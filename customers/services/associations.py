@@ -1,0 +1,75 @@
+"""Associations Summary (Influence Network): link two customers of the same store, or unlink them."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from ..models import Association, Relationship
+from .customer import _Change, _history
+
+ASSOCIATION_RELATIONSHIPS = [(v, label) for v, label in Relationship.choices if v != Relationship.DUPLICATE]
+MAX_NOTE = 500
+
+
+def _describe(customer):
+    return f"{customer.display_name or '(no name)'} (#{customer.dealermine_number_display})"
+
+
+@transaction.atomic
+def association_add(*, customer, other, relationship, note="", actor) -> Association:
+    """Associate two customers of the same store; recorded in both files' history."""
+    if relationship not in dict(ASSOCIATION_RELATIONSHIPS):
+        raise ValidationError({"relationship": ["Choose a relationship."]})
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise ValidationError({"note": [f"Use at most {MAX_NOTE} characters."]})
+    if other.pk == customer.pk:
+        raise ValidationError({"other": ["A customer cannot be associated with itself."]})
+    if other.dealership_id != customer.dealership_id:
+        raise ValidationError({"other": ["Only customers of the same store can be associated."]})
+    pair = Q(from_customer=customer, to_customer=other) | Q(from_customer=other, to_customer=customer)
+    if Association.objects.filter(pair).exists():
+        raise ValidationError({"other": [f"{_describe(other)} is already associated with this customer."]})
+    try:
+        with transaction.atomic():
+            association = Association.objects.create(
+                from_customer=customer, to_customer=other, relationship=relationship, note=note, created_by=actor
+            )
+    except IntegrityError:
+        raise ValidationError({"other": [f"{_describe(other)} is already associated with this customer."]}) from None
+    label = dict(Relationship.choices)[relationship]
+    _history(
+        customer=customer,
+        actor=actor,
+        action="association_add",
+        changes=[_Change("association", "Association", "", f"{label}: {_describe(other)}")],
+        note=note,
+    )
+    _history(
+        customer=other,
+        actor=actor,
+        action="association_add",
+        changes=[_Change("association", "Association", "", f"{label}: {_describe(customer)}")],
+        note=note,
+    )
+    return association
+
+
+@transaction.atomic
+def association_remove(*, association, actor) -> None:
+    """Remove an association; recorded in both files' history."""
+    a, b = association.from_customer, association.to_customer
+    label = association.get_relationship_display()
+    association.delete()
+    _history(
+        customer=a,
+        actor=actor,
+        action="association_remove",
+        changes=[_Change("association", "Association", f"{label}: {_describe(b)}", "")],
+    )
+    _history(
+        customer=b,
+        actor=actor,
+        action="association_remove",
+        changes=[_Change("association", "Association", f"{label}: {_describe(a)}", "")],
+    )

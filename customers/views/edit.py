@@ -1,0 +1,405 @@
+"""Customer Information screen (/customers/<id>/edit/) and its actions.
+
+Every action is a plain POST + redirect (errors re-render the page beside the field). Requests sent by
+static/js/edit.js (header `X-Requested-With: fetch` or `Accept: application/json`) get JSON instead, so the
+postal lookup, Verified Info and the remove (X) work without a full reload.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ..forms import (
+    AssociationAddForm,
+    ContactMethodForm,
+    CustomerEditForm,
+    PreferredMethodForm,
+    RemoveForm,
+    VinContactTypeForm,
+    form_data_value,
+    original_sign,
+)
+from ..models import Association
+from ..phones import phone_display
+from ..postal import postal_guess_country, postal_lookup, postal_normalize
+from ..selectors import customer_get_for_user
+from ..selectors.edit import (
+    CANDIDATE_LIMIT,
+    VIN_TYPES,
+    association_candidates,
+    contact_method_states,
+    customer_associations,
+    customer_edit_queryset,
+    customer_history_page,
+    pending_remove_requests,
+    verification_info,
+    vin_contact_type_grid,
+)
+from ..services.associations import association_add, association_remove
+from ..services.contact_methods import contact_method_reasons, contact_method_set, customer_preferred_method_set
+from ..services.customer import (
+    FIELD_LABELS,
+    PHONE_FIELDS,
+    REMOVABLE_FIELDS,
+    CustomerConflict,
+    customer_update,
+    customer_value_remove,
+    customer_verify,
+    serialize_value,
+)
+from ..services.vin_contact_types import VIN_TYPE_LABELS, vin_contact_type_reasons, vin_contact_type_set
+
+
+def wants_json(request) -> bool:
+    return (
+        request.headers.get("X-Requested-With", "").lower() == "fetch"
+        or "application/json" in request.headers.get("Accept", "").lower()
+    )
+
+
+def _customer(request, pk):
+    return customer_get_for_user(user=request.user, pk=pk, queryset=customer_edit_queryset())
+
+
+def _edit_url(customer, anchor=""):
+    return reverse("customers:edit", args=[customer.pk]) + anchor
+
+
+def _first_message(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _history_html(request, customer):
+    return render_to_string(
+        "customers/partials/edit_history.html",
+        {"customer": customer, "history_page": customer_history_page(customer=customer)},
+        request=request,
+    )
+
+
+def _edit_context(request, customer, *, form=None, **extra):
+    q = request.GET.get("assoc_q", "").strip()[:80]
+    candidates = association_candidates(user=request.user, customer=customer, q=q)[:CANDIDATE_LIMIT] if q else None
+    context = {
+        "customer": customer,
+        "form": form or CustomerEditForm(customer=customer),
+        "history_page": customer_history_page(customer=customer, page=request.GET.get("history_page")),
+        "verification": verification_info(customer=customer),
+        "contact_methods": contact_method_states(customer=customer),
+        "contact_method_reasons": contact_method_reasons(dealership=customer.dealership),
+        "vin_grid": vin_contact_type_grid(customer=customer),
+        "vin_types": VIN_TYPES,
+        "associations": customer_associations(customer=customer),
+        "assoc_q": q,
+        "assoc_candidates": candidates,
+        "assoc_form": AssociationAddForm(candidates=association_candidates(user=request.user, customer=customer)),
+        "remove_requests": pending_remove_requests(customer=customer),
+        "removable": REMOVABLE_FIELDS,
+        "cm_error": None,
+    }
+    context.update(extra)
+    context["contact_rows"] = _contact_rows(customer, context["form"])
+    return context
+
+
+def _contact_rows(customer, form):
+    """Home, Work (+ext), Cell, Fax, Email 1, Email 2 with the stored value the X would remove."""
+    rows = []
+    for name in REMOVABLE_FIELDS:
+        current = getattr(customer, name)
+        rows.append(
+            {
+                "name": name,
+                "field": form[name],
+                "ext": form["work_ext"] if name == "work_phone" else None,
+                "current": current,
+                "display": phone_display(current) if name in PHONE_FIELDS else current,
+            }
+        )
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+def customer_edit_view(request, pk):
+    customer = _customer(request, pk)
+    if request.method == "GET":
+        return render(request, "customers/edit.html", _edit_context(request, customer))
+
+    form = CustomerEditForm(request.POST, customer=customer)
+    if not form.is_valid():
+        messages.error(request, "Nothing was saved: correct the fields marked below.")
+        return render(request, "customers/edit.html", _edit_context(request, customer, form=form), status=400)
+    before = customer.version
+    try:
+        updated = customer_update(
+            customer=customer,
+            data=form.edit_data(),
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+            original=form.original_snapshot(),
+        )
+    except CustomerConflict as conflict:
+        fresh = _customer(request, pk)
+        form = _conflict_form(request, fresh, form, conflict)
+        return render(request, "customers/edit.html", _edit_context(request, fresh, form=form), status=409)
+    except ValidationError as exc:
+        for name, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(name if name in form.fields else None, error)
+        return render(request, "customers/edit.html", _edit_context(request, customer, form=form), status=400)
+    if updated.version == before:
+        messages.info(request, "No changes to save.")
+    else:
+        messages.success(request, "Customer information saved.")
+    return redirect(_edit_url(customer))
+
+
+def _conflict_form(request, fresh, form, conflict):
+    """Re-offer the form on top of the current row: fields only the other person changed take their value,
+    fields both changed keep this user's value with an error naming the other value; nothing was saved."""
+    original = form.original_snapshot() or {}
+    data = request.POST.copy()
+    both = []
+    for change in conflict.changes:
+        name = change["field"]
+        mine = serialize_value(form.normalized[name]) if name in form.normalized else None
+        if mine is not None and mine != original.get(name) and mine != change["value"]:
+            both.append(change)
+            continue
+        value = form_data_value(fresh, name)
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value
+    data["version"] = str(fresh.version)
+    data["original"] = original_sign(fresh)
+    new_form = CustomerEditForm(data, customer=fresh)
+    new_form.is_valid()
+    new_form.add_error(None, conflict.message)
+    for change in both:
+        new_form.add_error(
+            change["field"],
+            f"Changed meanwhile to “{change['new'] or '(blank)'}”. Save again to keep your value instead.",
+        )
+    return new_form
+
+
+@require_POST
+def customer_verify_view(request, pk):
+    customer = _customer(request, pk)
+    stamp = customer_verify(customer=customer, actor=request.user)
+    info = verification_info(customer=customer)
+    if wants_json(request):
+        return JsonResponse(
+            {
+                "ok": True,
+                "label": f"Last Verification: {info['label']}",
+                "verified_at": stamp.verified_at.isoformat(),
+                "verified_at_display": timezone.localtime(stamp.verified_at).strftime("%Y-%m-%d %H:%M"),
+                "history_html": _history_html(request, customer),
+            }
+        )
+    messages.success(request, "Verified Info stamped.")
+    return redirect(_edit_url(customer, "#verified-info"))
+
+
+@require_http_methods(["GET", "POST"])
+def customer_remove_view(request, pk, field):
+    customer = _customer(request, pk)
+    if field not in REMOVABLE_FIELDS:
+        raise Http404("Not a removable field.")
+    label = FIELD_LABELS[field]
+    current = getattr(customer, field)
+    display = phone_display(current) if field in PHONE_FIELDS else current
+    context = {"customer": customer, "field": field, "label": label, "value": current, "display": display}
+    if request.method == "GET":
+        if not current:
+            messages.info(request, f"{label} is already empty.")
+            return redirect(_edit_url(customer))
+        context["form"] = RemoveForm(initial={"value": current})
+        return render(request, "customers/edit_remove_confirm.html", context)
+
+    form = RemoveForm(request.POST)
+    form.is_valid()
+    expected = form.cleaned_data.get("value") or None
+    try:
+        result = customer_value_remove(customer=customer, field=field, actor=request.user, expected_value=expected)
+    except ValidationError as exc:
+        message = _first_message(exc)
+        if wants_json(request):
+            return JsonResponse({"ok": False, "field": field, "message": message}, status=409)
+        form.add_error(None, message)
+        context["form"] = form
+        return render(request, "customers/edit_remove_confirm.html", context, status=409)
+    request_note = " A remove request was queued for the DMS." if result.remove_request else ""
+    message = f"{label} {display} was removed permanently.{request_note}"
+    if wants_json(request):
+        return JsonResponse(
+            {
+                "ok": True,
+                "field": field,
+                "message": message,
+                "version": result.customer.version,
+                "original": original_sign(result.customer),
+                "cleared": [field, "work_ext"] if field == "work_phone" else [field],
+                "remove_request": result.remove_request.get_status_display() if result.remove_request else None,
+                "history_html": _history_html(request, result.customer),
+            }
+        )
+    messages.success(request, message)
+    return redirect(_edit_url(customer, "#contact-information"))
+
+
+@require_POST
+def contact_method_view(request, pk):
+    customer = _customer(request, pk)
+    form = ContactMethodForm(request.POST, customer=customer)
+    error = None
+    if form.is_valid():
+        try:
+            contact_method_set(
+                customer=customer,
+                method=form.cleaned_data["method"],
+                is_on=form.cleaned_data["is_on"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            error = _first_message(exc)
+    else:
+        error = " ".join(m for errs in form.errors.values() for m in errs)
+    if error:
+        cm_error = {"method": request.POST.get("method", ""), "message": error}
+        context = _edit_context(request, customer, cm_error=cm_error)
+        return render(request, "customers/edit.html", context, status=400)
+    messages.success(request, "Contact method updated.")
+    return redirect(_edit_url(customer, "#contact-methods"))
+
+
+@require_POST
+def preferred_method_view(request, pk):
+    customer = _customer(request, pk)
+    form = PreferredMethodForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            customer_preferred_method_set(
+                customer=customer, method=form.cleaned_data["preferred_contact_method"], actor=request.user
+            )
+        except ValidationError as exc:
+            error = _first_message(exc)
+    else:
+        error = "Choose a contact method."
+    if error:
+        context = _edit_context(request, customer, cm_error={"method": "preferred", "message": error})
+        return render(request, "customers/edit.html", context, status=400)
+    messages.success(request, "Preferred method of contact updated.")
+    return redirect(_edit_url(customer, "#contact-methods"))
+
+
+@require_http_methods(["GET", "POST"])
+def vin_contact_type_view(request, pk, vehicle_pk, code):
+    customer = _customer(request, pk)
+    vehicle = get_object_or_404(customer.vehicles.select_related("owns_reason"), pk=vehicle_pk)
+    if code not in VIN_TYPE_LABELS:
+        raise Http404("Unknown contact type.")
+    context = {
+        "customer": customer,
+        "vehicle": vehicle,
+        "code": code,
+        "label": VIN_TYPE_LABELS[code],
+        "reasons": vin_contact_type_reasons(dealership=customer.dealership),
+    }
+    if request.method == "GET":
+        context["form"] = VinContactTypeForm(customer=customer, initial={"is_on": "off"})
+        return render(request, "customers/edit_vin_type.html", context)
+    form = VinContactTypeForm(request.POST, customer=customer)
+    if form.is_valid():
+        try:
+            vin_contact_type_set(
+                vehicle=vehicle,
+                contact_type=code,
+                is_on=form.cleaned_data["is_on"],
+                reason=form.cleaned_data["reason"],
+                comment=form.cleaned_data["comment"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(name if name in form.fields else None, error)
+    if form.errors:
+        context["form"] = form
+        return render(request, "customers/edit_vin_type.html", context, status=400)
+    state = "on" if form.cleaned_data["is_on"] else "off"
+    messages.success(request, f"{vehicle.vin}: {VIN_TYPE_LABELS[code]} turned {state}.")
+    return redirect(_edit_url(customer, "#vin-contact-types"))
+
+
+@require_POST
+def association_add_view(request, pk):
+    customer = _customer(request, pk)
+    candidates = association_candidates(user=request.user, customer=customer)
+    form = AssociationAddForm(request.POST, candidates=candidates)
+    if form.is_valid():
+        try:
+            association_add(
+                customer=customer,
+                other=form.cleaned_data["other"],
+                relationship=form.cleaned_data["relationship"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(name if name in form.fields else None, error)
+    if form.errors:
+        context = _edit_context(request, customer, assoc_form=form)
+        return render(request, "customers/edit.html", context, status=400)
+    messages.success(request, f"Association with {form.cleaned_data['other']} added.")
+    return redirect(_edit_url(customer, "#associations"))
+
+
+@require_POST
+def association_remove_view(request, pk, association_pk):
+    customer = _customer(request, pk)
+    association = get_object_or_404(
+        Association.objects.select_related("from_customer", "to_customer").filter(
+            Q(from_customer=customer) | Q(to_customer=customer)
+        ),
+        pk=association_pk,
+    )
+    association_remove(association=association, actor=request.user)
+    messages.success(request, "Association removed.")
+    return redirect(_edit_url(customer, "#associations"))
+
+
+@require_GET
+def postal_lookup_view(request):
+    """GET /postal-codes/lookup?code=...&country=... -> city/state/county/country from offline data."""
+    code = request.GET.get("code", "")[:40]
+    country = request.GET.get("country", "")[:2].upper()
+    result = postal_lookup(code, country)
+    if result:
+        return JsonResponse({"found": True, **result})
+    try:
+        normalized = postal_normalize(code, postal_guess_country(code) or country or None)
+    except ValidationError as exc:
+        return JsonResponse({"found": False, "postal_code": "", "message": _first_message(exc)})
+    if not normalized:
+        return JsonResponse({"found": False, "postal_code": "", "message": "Enter a postal or ZIP code."})
+    return JsonResponse(
+        {
+            "found": False,
+            "postal_code": normalized,
+            "message": f"{normalized} is not in the postal data; City, State/Province, County and Country "
+            "were left as they are.",
+        }
+    )

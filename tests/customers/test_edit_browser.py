@@ -1,0 +1,151 @@
+"""Customer Information in the system Chromium: postal autofill, remove X, Verified Info, Save, history."""
+
+import pytest
+from django.urls import reverse
+
+from customers.models import Customer, VerificationStamp
+from dms_sync.models import RemoveRequest, Suppression
+from tests.customers.factories import CustomerFactory, MembershipFactory, UserFactory
+from tests.support.services import require_chromium
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    executable = require_chromium()
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are plain sync code.
+    # Set only for this test (monkeypatch restores it), so subprocesses of other tests never inherit it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_postal_autofill_remove_verify_save_and_history(live_server, browser_page, ca_store):
+    user = UserFactory(username="browser_coord", password="pw-browser-1")
+    MembershipFactory(user=user, dealership=ca_store)
+    customer = CustomerFactory(
+        dealership=ca_store,
+        dms_number="CA000777",
+        first_name="Chloe",
+        last_name="Tremblay",
+        address1="1 Blue Jays Way",
+        city="Ottawa",
+        state="QC",
+        postal_code="",
+        county="Carleton",
+        country="CA",
+        cell_phone="+14165550123",
+    )
+    page = browser_page
+    page.goto(live_server.url + reverse("login"))
+    page.fill("input[name=username]", "browser_coord")
+    page.fill("input[name=password]", "pw-browser-1")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/customers/**")
+
+    page.goto(live_server.url + reverse("customers:edit", args=[customer.pk]))
+    # 1. Postal code with a dash; leaving the field fills city and province (county blank for Canada).
+    page.fill("#id_postal_code", "m5v-3l9")
+    page.press("#id_postal_code", "Tab")
+    page.wait_for_function("document.querySelector('#id_city').value === 'Toronto'")
+    assert page.input_value("#id_postal_code") == "M5V 3L9"
+    assert page.input_value("#id_state") == "ON"
+    assert page.input_value("#id_county") == ""
+    assert page.input_value("#id_country") == "CA"
+    assert "Filled from postal data" in page.text_content("#postal-status")
+
+    # 2. Remove the cell phone: confirm dialog, no reload, the field empties and history shows it.
+    dialogs = []
+
+    def accept(dialog):
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    page.click("a[data-remove=cell_phone]")
+    page.wait_for_function("document.querySelector('#id_cell_phone').value === ''")
+    page.wait_for_selector("#history-panel tr[data-history-action=remove]")
+    assert dialogs and "Remove Cell (416) 555-0123 permanently?" in dialogs[0]
+    assert page.input_value("#id_city") == "Toronto"  # no reload: the unsaved autofill is still there
+
+    # 3. Verified Info without a reload.
+    page.click("#verify-button")
+    page.wait_for_function(
+        "document.querySelector('#last-verification').textContent.trim() === 'Last Verification: today'"
+    )
+    page.wait_for_selector("#history-panel tr[data-history-action=verify]")
+
+    # 4. Save: the address lands, and the history lists newest first.
+    page.click("#save-button")
+    page.wait_for_selector("text=Customer information saved.")
+    actions = page.eval_on_selector_all("#history-table tbody tr", "rows => rows.map(r => r.dataset.historyAction)")
+    assert actions == ["update", "verify", "remove"]
+    first_row = page.text_content("#history-table tbody tr")
+    assert "Postal/Zip" in first_row and "M5V 3L9" in first_row and "Toronto" in first_row
+
+    customer = Customer.objects.get(pk=customer.pk)
+    assert (customer.postal_code, customer.city, customer.state, customer.county) == ("M5V 3L9", "Toronto", "ON", "")
+    assert customer.cell_phone == ""
+    assert Suppression.objects.filter(customer=customer, field="cell_phone", value="+14165550123").exists()
+    assert RemoveRequest.objects.filter(customer=customer, field="cell_phone").exists()
+    assert VerificationStamp.objects.filter(customer=customer, verified_by=user).exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_inactive_reason_appears_with_inactive_status_and_errors_show_beside_fields(
+    live_server, browser_page, us_store
+):
+    from tests.customers.factories import TurnOffReasonFactory
+
+    user = UserFactory(username="browser_us", password="pw-browser-2")
+    MembershipFactory(user=user, dealership=us_store)
+    customer = CustomerFactory(dealership=us_store)
+    reason = TurnOffReasonFactory(dealership=us_store, code="DEC", label="Deceased")
+    page = browser_page
+    page.goto(live_server.url + reverse("login"))
+    page.fill("input[name=username]", "browser_us")
+    page.fill("input[name=password]", "pw-browser-2")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/customers/**")
+    page.goto(live_server.url + reverse("customers:edit", args=[customer.pk]))
+
+    assert not page.is_visible("#id_inactive_reason")
+    page.select_option("#id_status", "inactive")
+    assert page.is_visible("#id_inactive_reason")
+    page.fill("#id_home_phone", "555")
+    page.click("#save-button")
+    page.wait_for_selector("#id_home_phone_error")
+    assert "Enter a valid phone number" in page.text_content("#id_home_phone_error")
+    assert "Choose the reason code" in page.text_content("#id_inactive_reason_error")
+    assert page.is_visible("#id_inactive_reason")
+    assert Customer.objects.get(pk=customer.pk).status == "active"
+
+    page.fill("#id_home_phone", "313.555.0142")
+    page.select_option("#id_inactive_reason", label="DEC - Deceased")
+    page.click("#save-button")
+    page.wait_for_selector("text=Customer information saved.")
+    assert page.input_value("#id_home_phone") == "(313) 555-0142"
+    stored = Customer.objects.get(pk=customer.pk)
+    assert (stored.status, stored.inactive_reason, stored.home_phone) == ("inactive", reason, "+13135550142")
