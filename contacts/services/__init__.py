@@ -1,0 +1,33 @@
+"""Writes of the contacts app, split by sub-domain: bounces, consent, contact methods, opt-out imports."""
+
+from .bounces import (
+    BounceBatchResult,
+    BounceEventForm,
+    BounceImportResult,
+    ImportFormatError,
+    bounce_events_validate,
+    bounce_webhook_ingest,
+    bounces_import_csv,
+    email_bounces_record,
+)
+from .consent import consent_expire, email_consent_opt_out, email_consent_record
+from .methods import contact_method_set_by_import
+from .opt_outs import OptOutImportResult, opt_out_reason_get, opt_outs_import
+
+__all__ = [
+    "BounceBatchResult",
+    "BounceEventForm",
+    "BounceImportResult",
+    "ImportFormatError",
+    "bounce_webhook_ingest",
+    "bounces_import_csv",
+    "email_consent_opt_out",
+    "OptOutImportResult",
+    "bounce_events_validate",
+    "consent_expire",
+    "contact_method_set_by_import",
+    "email_bounces_record",
+    "email_consent_record",
+    "opt_out_reason_get",
+    "opt_outs_import",
+]

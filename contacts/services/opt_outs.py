@@ -1,0 +1,179 @@
+"""Opt-out import: a CSV keyed by cell number or email turns off the Cell Phone / Email contact methods of every
+matching customer of the store, with the import as the actor. Re-running the same file changes nothing."""
+
+import csv
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from customers.models import ContactMethodKind, Customer, CustomerHistory, HistorySource, TurnOffReason
+from customers.phones import phone_normalize
+
+from .bounces import ImportFormatError
+from .consent import email_consent_opt_out
+from .methods import contact_method_set_by_import
+
+DEFAULT_REASON_CODE = "OPTOUT"
+DEFAULT_REASON_LABEL = "Opted out (import)"
+PHONE_COLUMNS = ("cell_phone", "cell", "mobile", "phone", "sms")
+EMAIL_COLUMNS = ("email", "email_address")
+KEY_COLUMNS = ("key", "value", "contact")
+
+
+def opt_out_reason_get(*, dealership, code: str | None = None) -> TurnOffReason:
+    """The Turn Off reason the import records: `code` (the store's own or a global one, active, for contact
+    methods), or the global OPTOUT code, created on first use."""
+    if code:
+        reason = (
+            TurnOffReason.objects.filter(Q(dealership=dealership) | Q(dealership__isnull=True), code=code)
+            .order_by(F("dealership_id").asc(nulls_last=True))  # the store's own code wins over a global one
+            .first()
+        )
+        if reason is None:
+            raise ValueError(f"Unknown Turn Off reason {code!r} for {dealership.code}.")
+    else:
+        reason, _ = TurnOffReason.objects.get_or_create(
+            dealership=None,
+            code=DEFAULT_REASON_CODE,
+            defaults={"label": DEFAULT_REASON_LABEL, "applies_to_contact_method": True},
+        )
+    if not reason.is_active:
+        raise ValueError(f"Turn Off reason {reason.code!r} is not active.")
+    if not reason.applies_to_contact_method:
+        raise ValueError(f"Turn Off reason {reason.code!r} does not apply to contact methods.")
+    return reason
+
+
+@dataclass
+class OptOutImportResult:
+    rows: int = 0
+    keys: int = 0
+    customers_matched: int = 0
+    turned_off: int = 0
+    already_off: int = 0
+    unknown_keys: list[tuple[int, str]] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _row_keys(data: dict, *, region: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """[(kind, normalized key)] found in a row, and error messages for values that are not valid keys."""
+    keys, errors = [], []
+    raw_phone = next((data[c] for c in PHONE_COLUMNS if data.get(c)), "")
+    raw_email = next((data[c] for c in EMAIL_COLUMNS if data.get(c)), "")
+    raw_key = next((data[c] for c in KEY_COLUMNS if data.get(c)), "")
+    if raw_key:
+        if "@" in raw_key:
+            raw_email = raw_email or raw_key
+        else:
+            raw_phone = raw_phone or raw_key
+    if raw_phone:
+        try:
+            keys.append(("cell_phone", phone_normalize(raw_phone, region=region)))
+        except ValidationError:
+            errors.append(f"{raw_phone!r} is not a valid phone number")
+    if raw_email:
+        email = raw_email.strip().lower()
+        try:
+            validate_email(email)
+            keys.append(("email", email))
+        except ValidationError:
+            errors.append(f"{raw_email!r} is not a valid email address")
+    if not raw_phone and not raw_email:
+        errors.append("no cell number or email in this row")
+    return keys, errors
+
+
+def _opt_out_customer(*, customer, kind: str, key: str, reason, label: str, now) -> bool:
+    """Turn one method off (and, for email, opt the address out in the consent ledger). True when it changed."""
+    with transaction.atomic():
+        if kind == "cell_phone":
+            return contact_method_set_by_import(
+                customer=customer,
+                method=ContactMethodKind.CELL_PHONE,
+                is_on=False,
+                reason=reason,
+                actor_label=label,
+                source=HistorySource.IMPORT,
+                comment=f"Opt-out of {key}",
+                now=now,
+            )
+        opted = email_consent_opt_out(customer=customer, email=key, history_source=HistorySource.IMPORT, now=now)
+        consent_change = (
+            [
+                {
+                    "field": "email_consent.opted_out_at",
+                    "label": f"Email consent ({key}): Opted out",
+                    "old": "",
+                    "new": "Yes",
+                }
+            ]
+            if opted
+            else []
+        )
+        changed = contact_method_set_by_import(
+            customer=customer,
+            method=ContactMethodKind.EMAIL,
+            is_on=False,
+            reason=reason,
+            actor_label=label,
+            source=HistorySource.IMPORT,
+            comment=f"Opt-out of {key}",
+            extra_changes=consent_change,
+            now=now,
+        )
+        if not changed and consent_change:
+            CustomerHistory.objects.create(
+                customer=customer,
+                created_at=now,
+                source=HistorySource.IMPORT,
+                actor_label=label,
+                action="email_consent",
+                changes=consent_change,
+            )
+        return changed or bool(opted)
+
+
+def opt_outs_import(*, dealership, stream, filename: str, reason: TurnOffReason, now=None) -> OptOutImportResult:
+    """Apply an opt-out list (a text stream of CSV with a header) to one store's customers."""
+    now = now or timezone.now()
+    label = f"import: {filename}"[:120]
+    reader = csv.DictReader(stream)
+    if not reader.fieldnames:
+        raise ImportFormatError("The file is empty or has no header row.")
+    header = {(name or "").strip().lower(): name for name in reader.fieldnames}
+    if not set(header) & set(PHONE_COLUMNS + EMAIL_COLUMNS + KEY_COLUMNS):
+        raise ImportFormatError(
+            "No key column: expected one of " + ", ".join(PHONE_COLUMNS + EMAIL_COLUMNS + KEY_COLUMNS) + "."
+        )
+    result = OptOutImportResult()
+    customers = Customer.objects.filter(dealership=dealership)
+    for row in reader:
+        data = {key: (row.get(original) or "").strip() for key, original in header.items()}
+        if not any(data.values()):
+            continue
+        result.rows += 1
+        keys, errors = _row_keys(data, region=dealership.country)
+        for message in errors:
+            result.errors.append((reader.line_num, message))
+        for kind, key in keys:
+            result.keys += 1
+            if kind == "cell_phone":
+                matches = customers.filter(cell_phone=key)
+            else:
+                matches = customers.annotate(e1=Lower("email1"), e2=Lower("email2")).filter(Q(e1=key) | Q(e2=key))
+            matched = list(matches.order_by("pk"))
+            if not matched:
+                result.unknown_keys.append((reader.line_num, key))
+                continue
+            result.customers_matched += len(matched)
+            for customer in matched:
+                if _opt_out_customer(customer=customer, kind=kind, key=key, reason=reason, label=label, now=now):
+                    result.turned_off += 1
+                else:
+                    result.already_off += 1
+    return result

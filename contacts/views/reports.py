@@ -1,0 +1,56 @@
+import csv
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from customers.context_processors import current_dealership_id
+
+from ..forms import BounceReportForm
+from ..selectors import bounce_report
+
+CSV_HEADER = ["Campaign", "Bounces", "Unique addresses", "Addresses now invalid"]
+
+
+def _csv_cell(value):
+    """Neutralise spreadsheet formulas in text that came from outside (campaign names)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_GET
+def bounce_report_view(request):
+    """Fetch ROI: bounces per campaign for one of the user's stores and a date range; ?export=csv downloads it."""
+    report = None
+    if "dealership" in request.GET:
+        form = BounceReportForm(request.GET, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            report = bounce_report(
+                user=request.user,
+                dealership_id=data["dealership"].pk,
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+            )
+            if request.GET.get("export") == "csv":
+                return _csv_response(report)
+    else:
+        start, end = BounceReportForm.default_range()
+        form = BounceReportForm(
+            user=request.user,
+            initial={"dealership": current_dealership_id(request), "date_from": start, "date_to": end},
+        )
+    return render(request, "contacts/bounce_report.html", {"form": form, "report": report})
+
+
+def _csv_response(report) -> HttpResponse:
+    name = f"bounces-{slugify(report.dealership.code)}-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for row in report.rows:
+        writer.writerow([_csv_cell(row.campaign), row.bounces, row.addresses, row.invalid_addresses])
+    writer.writerow(["Total", report.total_bounces, report.total_addresses, report.total_invalid])
+    return response
