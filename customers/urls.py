@@ -1,6 +1,8 @@
 from django.urls import path
 
 from .views import edit, listing, profile
+from .views import merge as merge_views
+from .views import search as search_views
 
 app_name = "customers"
 
@@ -9,6 +11,12 @@ urlpatterns = [
     path("<int:pk>/", profile.customer_profile_view, name="profile"),
     path("<int:pk>/sales/", profile.customer_sales_view, name="sales"),
     path("switch-store/", listing.store_switch_view, name="switch_store"),
+    # Search, INQ, merge (issue 7)
+    path("search/", search_views.customer_search_view, name="search"),
+    path("search/open/<int:pk>/", search_views.search_open_view, name="search_open"),
+    path("<int:pk>/merge/", merge_views.merge_view, name="merge"),
+    path("<int:pk>/merge/review/", merge_views.merge_review_view, name="merge_review"),
+    path("<int:pk>/merge/unmerge/", merge_views.unmerge_view, name="unmerge"),
     # Customer Information (issue 4)
     path("<int:pk>/edit/", edit.customer_edit_view, name="edit"),
     path("<int:pk>/edit/verify/", edit.customer_verify_view, name="verify"),
