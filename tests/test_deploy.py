@@ -9,7 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _run(*args, env_overrides):
     env = {**os.environ, **env_overrides}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    # Browser tests in the same worker allow async-unsafe calls; a production check must never inherit that.
+    for leaked in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(leaked, None)
     return subprocess.run(
         [sys.executable, "manage.py", *args, "--settings=dealermine.settings.production"],
         cwd=ROOT,

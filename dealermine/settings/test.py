@@ -19,3 +19,6 @@ DMS_OUTBOX_ROOT = BASE_DIR / "var" / "test" / "outbox"
 # Serve static files straight from the apps and static/ (no collectstatic step outside production).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Live-server threads of the browser tests must not keep connections open, or the test database cannot be dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
