@@ -7,6 +7,8 @@ from tests.customers.factories import (
     MembershipFactory,
     UserFactory,
 )
+from tests.support.browser import chromium_page
+from tests.support.services import require_chromium
 
 
 @pytest.fixture
@@ -56,3 +58,14 @@ def ca_customer(ca_store):
     return CustomerFactory(
         dealership=ca_store, city="Toronto", state="ON", postal_code="M5V 3L9", country="CA", cell_phone="+14165550123"
     )
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    """A Chromium page at 1280x800; skips on a laptop without Chromium, fails in CI."""
+    executable = require_chromium()
+    # Playwright's sync API runs an event loop in this thread while the test's ORM calls stay synchronous.
+    # Set for this test only: a process-wide flag would leak into subprocesses such as `check --deploy`.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium_page(executable=executable) as page:
+        yield page

@@ -22,16 +22,11 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.browser import CHROMIUM_ARGS  # noqa: E402 (needs the project root on the path)
+from tests.support.browser import CHROMIUM_PATH as CHROMIUM  # noqa: E402
+
 VIEWPORT = {"width": 1280, "height": 800}
 NARROW = {"width": 390, "height": 844}
 
@@ -251,7 +246,6 @@ def main() -> None:
         manage("migrate", "--noinput", "-v0", env=env)
         manage("load_demo", "--customers-per-store", str(args.customers_per_store), env=env)
         os.environ.update(env)
-        sys.path.insert(0, str(ROOT))
         targets = pick_and_stage()
         port = free_port()
         server = subprocess.Popen(  # noqa: S603

@@ -9,42 +9,15 @@ from contacts.models import EmailConsent
 from customers.models import ContactMethodKind
 from tests.contacts.factories import ContactMethodFactory, EmailBounceFactory
 from tests.customers.factories import CustomerFactory, MembershipFactory, UserFactory, VehicleFactory
-from tests.support.services import require_chromium
+from tests.support.browser import browser_login
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "test" / "screenshots"
-
-
-@pytest.fixture
-def page(monkeypatch):
-    executable = require_chromium()
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_call_select_consent_and_bounce_report(live_server, page, ca_store):
+def test_call_select_consent_and_bounce_report(live_server, browser_page, ca_store):
+    page = browser_page
     user = UserFactory(username="cs_browser", password="pw-browser-6")
     MembershipFactory(user=user, dealership=ca_store)
     top = CustomerFactory(dealership=ca_store, first_name="Top", last_name="Rated", star_rating=9, city="Toronto")
@@ -58,10 +31,7 @@ def test_call_select_consent_and_bounce_report(live_server, page, ca_store):
     EmailBounceFactory(dealership=ca_store, email=low.email1, campaign="Winter tires")
     SHOTS.mkdir(parents=True, exist_ok=True)
 
-    page.goto(live_server.url + reverse("login"))
-    page.fill("input[name=username]", "cs_browser")
-    page.fill("input[name=password]", "pw-browser-6")
-    page.click("button[type=submit]")
+    browser_login(page, live_server.url, username="cs_browser", password="pw-browser-6")
 
     page.click("text=Call Select")
     page.select_option("select[name=contact_type]", "csi")

@@ -6,37 +6,7 @@ from django.urls import reverse
 from customers.models import Customer, VerificationStamp
 from dms_sync.models import RemoveRequest, Suppression
 from tests.customers.factories import CustomerFactory, MembershipFactory, UserFactory
-from tests.support.services import require_chromium
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    executable = require_chromium()
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are plain sync code.
-    # Set only for this test (monkeypatch restores it), so subprocesses of other tests never inherit it.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+from tests.support.browser import browser_login
 
 
 @pytest.mark.browser
@@ -58,11 +28,7 @@ def test_postal_autofill_remove_verify_save_and_history(live_server, browser_pag
         cell_phone="+14165550123",
     )
     page = browser_page
-    page.goto(live_server.url + reverse("login"))
-    page.fill("input[name=username]", "browser_coord")
-    page.fill("input[name=password]", "pw-browser-1")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/customers/**")
+    browser_login(page, live_server.url, username="browser_coord", password="pw-browser-1")
 
     page.goto(live_server.url + reverse("customers:edit", args=[customer.pk]))
     # 1. Postal code with a dash; leaving the field fills city and province (county blank for Canada).
@@ -124,11 +90,7 @@ def test_inactive_reason_appears_with_inactive_status_and_errors_show_beside_fie
     customer = CustomerFactory(dealership=us_store)
     reason = TurnOffReasonFactory(dealership=us_store, code="DEC", label="Deceased")
     page = browser_page
-    page.goto(live_server.url + reverse("login"))
-    page.fill("input[name=username]", "browser_us")
-    page.fill("input[name=password]", "pw-browser-2")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/customers/**")
+    browser_login(page, live_server.url, username="browser_us", password="pw-browser-2")
     page.goto(live_server.url + reverse("customers:edit", args=[customer.pk]))
 
     assert not page.is_visible("#id_inactive_reason")

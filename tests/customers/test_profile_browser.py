@@ -9,42 +9,12 @@ from django.utils import timezone
 from customers.models import ContactMethodKind
 from tests.contacts.factories import EmailBounceFactory
 from tests.customers.factories import CustomerFactory, MembershipFactory, UserFactory
-from tests.support.services import require_chromium
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture
-def chromium_page(monkeypatch):
-    executable = require_chromium()
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are plain sync code.
-    # Set for this test only: a process-wide setting would leak into `check --deploy` run by other tests.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+from tests.support.browser import browser_login
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_hover_the_star_and_see_the_red_email(live_server, chromium_page, ca_store, tmp_path):
+def test_hover_the_star_and_see_the_red_email(live_server, browser_page, ca_store, tmp_path):
     user = UserFactory(username="profile_browser", password="pw-profile-1")
     MembershipFactory(user=user, dealership=ca_store)
     customer = CustomerFactory(
@@ -57,13 +27,9 @@ def test_hover_the_star_and_see_the_red_email(live_server, chromium_page, ca_sto
         star_rating=8,
     )
     EmailBounceFactory(dealership=ca_store, email=customer.email1, bounced_at=timezone.now() - timedelta(days=3))
-    page = chromium_page
+    page = browser_page
 
-    page.goto(live_server.url + reverse("login"))
-    page.fill("input[name=username]", "profile_browser")
-    page.fill("input[name=password]", "pw-profile-1")
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
+    browser_login(page, live_server.url, username="profile_browser", password="pw-profile-1")
 
     page.goto(live_server.url + reverse("customers:profile", args=[customer.pk]))
     assert page.get_by_role("heading", name="Wei Gauthier").is_visible()

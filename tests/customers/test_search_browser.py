@@ -5,41 +5,12 @@ from django.urls import reverse
 
 from customers.models import Customer, Inquiry
 from tests.customers.factories import CustomerFactory, MembershipFactory, UserFactory
-from tests.support.services import require_chromium
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture
-def chromium_page(monkeypatch):
-    executable = require_chromium()
-    # Playwright's sync API runs an event loop in this thread; set for this test only.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+from tests.support.browser import browser_login
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_search_opens_profile_then_merge_and_unmerge(live_server, chromium_page, us_store):
+def test_search_opens_profile_then_merge_and_unmerge(live_server, browser_page, us_store):
     user = UserFactory(username="search_browser", password="pw-search-1")
     MembershipFactory(user=user, dealership=us_store)
     parent = CustomerFactory(
@@ -52,13 +23,9 @@ def test_search_opens_profile_then_merge_and_unmerge(live_server, chromium_page,
         cell_phone="+13135550142",
         email2="dana.w@mail.example.com",
     )
-    page = chromium_page
+    page = browser_page
 
-    page.goto(live_server.url + reverse("login"))
-    page.fill("input[name=username]", "search_browser")
-    page.fill("input[name=password]", "pw-search-1")
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
+    browser_login(page, live_server.url, username="search_browser", password="pw-search-1")
 
     # A name with two files lists both; the nav search box is on every page.
     box = page.get_by_role("searchbox", name="Search customers")
