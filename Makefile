@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test venv migrate demo lint format bench screenshots clean
+.PHONY: run test venv migrate demo lint format bench bench-import screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,18 @@ lint: venv
 
 format: venv
 	$(BIN)/ruff format .
+
+# DMS import benchmark on SQLite and PostgreSQL (when reachable) -> docs/PERFORMANCE.md. Default 10k customers;
+# BENCH_SCALE=10 for 100k, BENCH_SCALE=100 for 1M.
+bench: bench-import
+
+bench-import: venv
+	$(BIN)/python bench/import_bench.py
+
+# PNGs of demo Customer Profiles at 1280x800 into docs/screenshots/ (throwaway SQLite database, system Chromium).
+screenshots: venv
+	./scripts/ensure-browser.sh
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) staticfiles var .pytest_cache

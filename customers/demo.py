@@ -1,19 +1,21 @@
 """Demo data: two stores, ~2,000 customers, and the users of the README. Deterministic for a given seed.
 
 The customer, vehicle and repair-order rows come from the same extract generator the DMS importer is
-tested with (dms_sync.sample_extract); what a DMS never sends (turn-offs, bounces, consent, associations,
+tested with (dms_sync.sample_extract), written as a file-drop extract and loaded through the real DMS
+import (dms_sync.services.sync); what a DMS never sends (turn-offs, bounces, consent, associations,
 verifications) is layered on top here, the way coordinators would have produced it.
 """
 
+import contextlib
 import random
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+import tempfile
+from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from contacts.models import (
@@ -25,7 +27,7 @@ from contacts.models import (
     TurnOffEvent,
     TurnOffTarget,
 )
-from dms_sync.sample_extract import ExtractSpec, extract_generate
+from dms_sync.sample_extract import ExtractSpec, extract_write
 
 from .models import (
     Association,
@@ -50,7 +52,6 @@ from .models import (
     VerificationStamp,
     VinContactType,
 )
-from .phones import phone_normalize
 
 DEMO_SEED = 20261122
 DEMO_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.get_fixed_timezone(0))
@@ -108,115 +109,29 @@ class DemoRefused(ImproperlyConfigured):
     pass
 
 
-def _date(value):
-    return date.fromisoformat(value) if value else None
+def _load_store_rows(store, spec: ExtractSpec):
+    """Load the store's customers through the real DMS import: a file-drop extract, then the sync service.
 
+    The extract is written to a private folder beside the drop and, once imported, moved to the store's
+    drop folder (`DMS_DROP_ROOT/<CODE>/<YYYYMMDD>/`) when none is there yet, so a later `manage.py dms_pull`
+    finds it (and finds nothing to change). The DMS's allow_* flags become contact-method turn-offs inside
+    the import (reason "Turned off in the DMS", with Turn Off history), so nothing is left for the caller.
+    """
+    from dms_sync.services.sync import dms_pull
 
-def _customer_from_row(row, *, store, number, region):
-    kind = {"P": CustomerKind.PERSON, "B": CustomerKind.BUSINESS, "R": CustomerKind.PROSPECT}[row["customer_type"]]
-
-    def phone(value):
-        try:
-            return phone_normalize(value, region=region)
-        except ValidationError:
-            return ""
-
-    return Customer(
-        dealership=store,
-        dealermine_number=number,
-        dms_number=row["customer_number"],
-        kind=kind,
-        entered_by_name=row["activity_salesperson"] if kind == CustomerKind.PROSPECT else "",
-        first_name=row["first_name"],
-        middle_name=row["middle_name"],
-        last_name=row["last_name"],
-        other_name=row["company_name"],
-        contact_name=row["contact_name"],
-        address1=row["address1"],
-        address2=row["address2"],
-        city=row["city"],
-        state=row["state"],
-        postal_code=row["postal_code"],
-        county=row["county"],
-        country=row["country"],
-        home_phone=phone(row["home_phone"]),
-        work_phone=phone(row["work_phone"]),
-        work_ext=row["work_ext"],
-        cell_phone=phone(row["cell_phone"]),
-        fax=phone(row["fax"]),
-        email1=row["email1"].lower(),
-        email2=row["email2"].lower(),
-        birth_date=_date(row["birth_date"]),
-        language=row["language"],
-        gender=row["gender"],
-        eservice_registered=row["eservice"] == "Y",
-        star_rating=int(row["star_rating"]) if row["star_rating"] else None,
-        likely_to_buy=int(row["likely_to_buy"]) if row["likely_to_buy"] else None,
-        labour_sales_total=Decimal(row["labour_sales_total"] or "0"),
-        sold_salesperson=row["sold_salesperson"],
-        last_sold_date=_date(row["last_sold_date"]),
-        reassigned_salesperson=row["reassigned_salesperson"],
-        reassigned_date=_date(row["reassigned_date"]),
-        activity_salesperson=row["activity_salesperson"],
-        last_activity_date=_date(row["last_activity_date"]),
-        dms_last_change_date=_date(row["last_change_date"]),
-    )
-
-
-def _load_store_rows(store, extract):
-    """Load extract rows straight into the tables (the demo's data is clean by construction)."""
-    region = store.country
-    first = store.next_dealermine_number
-    customers = [
-        _customer_from_row(row, store=store, number=first + i, region=region) for i, row in enumerate(extract.customers)
-    ]
-    Dealership.objects.filter(pk=store.pk).update(next_dealermine_number=F("next_dealermine_number") + len(customers))
-    Customer.objects.bulk_create(customers, batch_size=500)
-    by_number = dict(Customer.objects.filter(dealership=store).values_list("dms_number", "id"))
-    Vehicle.objects.bulk_create(
-        [
-            Vehicle(
-                customer_id=by_number[v["customer_number"]],
-                vin=v["vin"],
-                year=int(v["year"]),
-                make=v["make"],
-                model=v["model"],
-                delivery_date=_date(v["delivery_date"]),
-                owns=v["owns"] == "Y",
-            )
-            for v in extract.vehicles
-        ],
-        batch_size=500,
-    )
-    RepairOrder.objects.bulk_create(
-        [
-            RepairOrder(
-                dealership=store,
-                customer_id=by_number[r["customer_number"]],
-                ro_number=r["ro_number"],
-                vin=r["vin"],
-                closed_date=_date(r["closed_date"]),
-                labour_sale=Decimal(r["labour_sale"]),
-                parts_sale=Decimal(r["parts_sale"]),
-            )
-            for r in extract.repair_orders
-        ],
-        batch_size=500,
-    )
-    # The DMS's allow_* flags become contact-method turn-offs.
-    flag_to_methods = {
-        "allow_mail": [ContactMethodKind.MAIL],
-        "allow_phone": [ContactMethodKind.HOME_PHONE, ContactMethodKind.WORK_PHONE, ContactMethodKind.CELL_PHONE],
-        "allow_email": [ContactMethodKind.EMAIL],
-    }
-    methods = []
-    for row in extract.customers:
-        for flag, kinds in flag_to_methods.items():
-            if row[flag] == "N":
-                methods.extend(
-                    ContactMethod(customer_id=by_number[row["customer_number"]], method=k, is_on=False) for k in kinds
-                )
-    return methods
+    drop_root = Path(settings.DMS_DROP_ROOT)
+    drop_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".demo-", dir=drop_root) as private:
+        folder = extract_write(spec=spec, out_dir=Path(private))
+        run = dms_pull(dealership=store, path=folder)
+        if run.status != "succeeded" or run.quarantined:
+            raise ImproperlyConfigured(f"The demo extract for {store.code} did not import cleanly: {run.error}")
+        target = drop_root / store.code / folder.name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(OSError):  # another loader got there first: its extract is the same
+                folder.rename(target)
+    return []
 
 
 def _ensure_reasons():
@@ -484,17 +399,15 @@ def demo_load(*, seed: int = DEMO_SEED, customers_per_store: int | None = None) 
         store = stores[spec["code"]]
         if store.customers.exists():
             raise DemoRefused(f"Store {store.code} already has customers; the demo loads into an empty database.")
-        extract = extract_generate(
-            ExtractSpec(
-                dealership_code=store.code,
-                country=store.country,
-                customers=customers_per_store or spec["customers"],
-                seed=seed,
-                has_showroom_equity=store.has_showroom_equity,
-                first_number=spec["first_number"],
-            )
+        extract_spec = ExtractSpec(
+            dealership_code=store.code,
+            country=store.country,
+            customers=customers_per_store or spec["customers"],
+            seed=seed,
+            has_showroom_equity=store.has_showroom_equity,
+            first_number=spec["first_number"],
         )
-        methods = _load_store_rows(store, extract)
+        methods = _load_store_rows(store, extract_spec)
         store.refresh_from_db()
         _layer_coordinator_work(store, reasons, users, random.Random(f"{seed}:{store.code}:work"), methods)
     return demo_counts()

@@ -1,4 +1,4 @@
-"""Celery application. Tasks take ids and call services; periodic tasks are declared in dms_sync.schedule."""
+"""Celery application. Tasks take ids and call services; all periodic tasks are declared in dealermine.schedule."""
 
 import os
 
@@ -9,3 +9,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dealermine.settings.local")
 app = Celery("dealermine")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _install_beat_schedule(sender, **kwargs):
+    from .schedule import beat_schedule
+
+    sender.conf.beat_schedule = beat_schedule()

@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from .models import QuarantinedRow, RemoveRequest, Suppression, SyncRun
+from .models import QuarantinedRow, RemoveRequest, RemoveStatus, Suppression, SyncRun
+from .services.delivery import remove_request_retry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -17,9 +18,14 @@ class QuarantinedRowInline(admin.TabularInline):
     can_delete = False
     fields = ["source_file", "line_number", "reason", "raw"]
     readonly_fields = fields
+    show_change_link = True
+    max_num = 0
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("source_file", "line_number")
 
 
 @admin.register(SyncRun)
@@ -34,17 +40,51 @@ class SyncRunAdmin(ReadOnlyAdmin):
         "updated",
         "unchanged",
         "quarantined",
-        "duration",
+        "duration_display",
     ]
     list_filter = ["status", "dealership", "adapter"]
+    list_select_related = ["dealership"]
+    date_hierarchy = "started_at"
+    readonly_fields = [
+        "dealership",
+        "adapter",
+        "source",
+        "status",
+        "started_at",
+        "finished_at",
+        "duration_display",
+        "seen",
+        "created",
+        "updated",
+        "unchanged",
+        "quarantined",
+        "cursor",
+        "error",
+        "warnings_display",
+        "owner",
+        "heartbeat_at",
+    ]
+    exclude = ["warnings"]
     inlines = [QuarantinedRowInline]
+
+    @admin.display(description="duration")
+    def duration_display(self, obj):
+        if obj.duration is None:
+            return "running" if obj.status == "running" else "-"
+        return f"{obj.duration.total_seconds():.1f} s"
+
+    @admin.display(description="warnings")
+    def warnings_display(self, obj):
+        return "\n".join(obj.warnings or []) or "-"
 
 
 @admin.register(QuarantinedRow)
 class QuarantinedRowAdmin(ReadOnlyAdmin):
     list_display = ["run", "source_file", "line_number", "reason"]
     list_filter = ["run__dealership", "source_file"]
+    list_select_related = ["run__dealership"]
     search_fields = ["reason", "raw"]
+    readonly_fields = ["run", "source_file", "line_number", "reason", "raw"]
 
 
 @admin.register(Suppression)
@@ -66,16 +106,45 @@ class RemoveRequestAdmin(admin.ModelAdmin):
         "attempts",
         "next_attempt_at",
         "requested_at",
+        "last_error_short",
     ]
     list_filter = ["status", "dealership", "field"]
+    list_select_related = ["dealership"]
     search_fields = ["=uuid", "dms_number"]
     raw_id_fields = ["customer", "requested_by"]
     readonly_fields = [
         "uuid",
+        "dealership",
+        "customer",
+        "dms_number",
+        "field",
+        "value",
+        "requested_by",
         "requested_at",
+        "status",
         "acknowledged_at",
         "last_attempt_at",
+        "next_attempt_at",
         "attempts",
         "last_error",
         "outcome",
     ]
+    actions = ["retry_delivery"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="last error")
+    def last_error_short(self, obj):
+        return (obj.last_error[:80] + "...") if len(obj.last_error) > 80 else obj.last_error
+
+    @admin.action(description="Retry delivery of the selected dead requests")
+    def retry_delivery(self, request, queryset):
+        dead = list(queryset.filter(status=RemoveStatus.DEAD))
+        for remove_request in dead:
+            remove_request_retry(request=remove_request, actor=request.user)
+        skipped = queryset.exclude(status=RemoveStatus.DEAD).count()
+        if dead:
+            self.message_user(request, f"{len(dead)} request(s) queued for delivery again.", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"{skipped} request(s) were not dead and were left as they are.", messages.INFO)

@@ -30,6 +30,9 @@ class SyncRun(models.Model):
     cursor = models.CharField(max_length=200, blank=True, help_text="changedSince / extract date reached.")
     error = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    # Liveness of a running pull: a run whose owner died (kill -9, lost machine) is recognised as abandoned.
+    owner = models.CharField(max_length=120, blank=True, help_text="host:pid of the process running the pull.")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

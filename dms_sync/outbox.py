@@ -45,9 +45,9 @@ def remove_request_create(*, customer, field: str, value: str, actor) -> RemoveR
 
 
 def _enqueue_delivery(request_id: int) -> None:
+    """After commit: ask a worker to deliver now. The row is already committed and due, so when the broker is
+    down this only logs: the periodic sweeper delivers it later, and the user's removal never fails for it."""
     # Imported late: tasks import adapters, which this write path must not depend on at import time.
-    from . import tasks
+    from .services.delivery import enqueue_delivery
 
-    deliver = getattr(tasks, "remove_request_deliver", None)
-    if deliver is not None:
-        deliver.delay(request_id)
+    enqueue_delivery(request_id)

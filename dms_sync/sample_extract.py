@@ -637,25 +637,75 @@ def extract_generate(spec: ExtractSpec) -> Extract:
     return Extract(customers=customers, vehicles=vehicles, repair_orders=ros)
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> dict:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
         writer.writeheader()
         writer.writerows(rows)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return {"rows": len(rows), "sha256": digest}
+    return {"rows": len(rows), "sha256": _sha256(path)}
+
+
+def _write_manifest(folder: Path, spec: ExtractSpec, files: dict) -> None:
+    manifest = {"dealership": spec.dealership_code, "extract_date": spec.extract_date.isoformat(), "files": files}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def extract_folder(*, spec: ExtractSpec, out_dir: Path) -> Path:
+    return Path(out_dir) / spec.dealership_code / spec.extract_date.strftime("%Y%m%d")
 
 
 def extract_write(*, spec: ExtractSpec, out_dir: Path, extract: Extract | None = None) -> Path:
-    """Write `<out_dir>/<CODE>/<YYYYMMDD>/` with manifest.json and the three CSV files; return that folder."""
-    extract = extract or extract_generate(spec)
-    folder = Path(out_dir) / spec.dealership_code / spec.extract_date.strftime("%Y%m%d")
+    """Write `<out_dir>/<CODE>/<YYYYMMDD>/` with manifest.json and the three CSV files; return that folder.
+
+    Without a ready `extract` the rows are generated and written one customer at a time, so memory stays
+    flat whatever `spec.customers` is; the bytes are the same as writing `extract_generate(spec)`.
+    """
+    folder = extract_folder(spec=spec, out_dir=out_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    if extract is not None:
+        files = {
+            "customers.csv": _write_csv(folder / "customers.csv", CUSTOMER_COLUMNS, extract.customers),
+            "vehicles.csv": _write_csv(folder / "vehicles.csv", VEHICLE_COLUMNS, extract.vehicles),
+            "repair_orders.csv": _write_csv(folder / "repair_orders.csv", REPAIR_ORDER_COLUMNS, extract.repair_orders),
+        }
+        _write_manifest(folder, spec, files)
+        return folder
+    layout = [
+        ("customers.csv", CUSTOMER_COLUMNS),
+        ("vehicles.csv", VEHICLE_COLUMNS),
+        ("repair_orders.csv", REPAIR_ORDER_COLUMNS),
+    ]
+    handles = [(folder / name).open("w", newline="", encoding="utf-8") for name, _ in layout]
+    try:
+        writers = [
+            csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+            for fh, (_, columns) in zip(handles, layout, strict=True)
+        ]
+        for writer in writers:
+            writer.writeheader()
+        counts = [0, 0, 0]
+        gen = _Generator(spec)
+        for i in range(spec.customers):
+            row, vehicles, ros = gen.customer(spec.first_number + i)
+            writers[0].writerow(row)
+            writers[1].writerows(vehicles)
+            writers[2].writerows(ros)
+            counts[0] += 1
+            counts[1] += len(vehicles)
+            counts[2] += len(ros)
+    finally:
+        for fh in handles:
+            fh.close()
     files = {
-        "customers.csv": _write_csv(folder / "customers.csv", CUSTOMER_COLUMNS, extract.customers),
-        "vehicles.csv": _write_csv(folder / "vehicles.csv", VEHICLE_COLUMNS, extract.vehicles),
-        "repair_orders.csv": _write_csv(folder / "repair_orders.csv", REPAIR_ORDER_COLUMNS, extract.repair_orders),
+        name: {"rows": count, "sha256": _sha256(folder / name)} for (name, _), count in zip(layout, counts, strict=True)
     }
-    manifest = {"dealership": spec.dealership_code, "extract_date": spec.extract_date.isoformat(), "files": files}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    _write_manifest(folder, spec, files)
     return folder

@@ -1,0 +1,102 @@
+"""The adapter interface every DMS transport implements (DESIGN §6).
+
+An adapter does three things: iterate the customers changed since a cursor, page by page; fetch one
+customer; send a remove request with an idempotency key and classify the answer. It never touches the
+database: the sync service and the outbox delivery service do.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+class AdapterError(Exception):
+    """The DMS could not be read; the run fails with this message."""
+
+
+class ExtractInvalid(AdapterError):
+    """The extract failed validation (manifest, checksums, row counts, header). Nothing was touched."""
+
+
+class RemoveOutcome(enum.StrEnum):
+    APPLIED = "applied"
+    ALREADY_ABSENT = "already_absent"
+    RETRY_LATER = "retry_later"
+    PERMANENT = "permanent"
+
+
+@dataclass(frozen=True)
+class RemoveResult:
+    outcome: RemoveOutcome
+    detail: str = ""
+    retry_after: float | None = None  # seconds, when the DMS said (429 Retry-After)
+
+    @property
+    def delivered(self) -> bool:
+        return self.outcome in (RemoveOutcome.APPLIED, RemoveOutcome.ALREADY_ABSENT)
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One record as the DMS sent it: column name -> text ("" = no value), with where it came from."""
+
+    file: str
+    line: int
+    data: dict[str, str]
+    raw: str
+    #: Hash of the row as sent, when the adapter computes it more cheaply than rows.row_hash(data).
+    digest: str = ""
+
+
+@dataclass
+class Page:
+    customers: list[SourceRow] = field(default_factory=list)
+    vehicles: list[SourceRow] = field(default_factory=list)
+    repair_orders: list[SourceRow] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.customers) + len(self.vehicles) + len(self.repair_orders)
+
+
+class Pull:
+    """One pull, opened by `DmsAdapter.changes_since`. `validate()` runs before anything is written."""
+
+    #: Where the data comes from (extract folder or API URL), shown on the SyncRun.
+    source: str = ""
+    #: Cursor to store when the run succeeds (extract date, or the changedSince the next run should use).
+    next_cursor: str = ""
+    #: Rows expected in total when known (for the progress bar), else None.
+    total: int | None = None
+
+    def __init__(self):
+        self.warnings: list[str] = []
+
+    def validate(self) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def pages(self, *, batch_size: int) -> Iterator[Page]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class DmsAdapter:
+    name = ""
+
+    def __init__(self, dealership):
+        self.dealership = dealership
+
+    def changes_since(self, cursor: str, *, path=None) -> Pull:  # pragma: no cover - interface
+        """Open a pull of the customers changed since `cursor` (an adapter-specific string, "" = everything)."""
+        raise NotImplementedError
+
+    def customer_fetch(self, number: str) -> Page | None:  # pragma: no cover - interface
+        """One customer (with vehicles and repair orders) by DMS number, or None when the DMS has none."""
+        raise NotImplementedError
+
+    def remove_request_send(self, request) -> RemoveResult:  # pragma: no cover - interface
+        """Deliver one RemoveRequest, idempotent by `request.uuid`."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,344 @@
+"""File-drop DMS: nightly extracts in `<drop>/<CODE>/<YYYYMMDD>/`, remove requests as JSON files in `<outbox>/<CODE>/`.
+
+Reading is streamed (the csv module over a text stream, one batch in memory at a time) and the whole
+extract is validated first: manifest, sha256 and row count of every file, the header of every file. Only
+a valid extract is handed to the sync service.
+
+Encoding: UTF-8, with or without a BOM; CRLF or LF. A record whose bytes are not valid UTF-8 is decoded
+as Windows-1252 (the usual culprit: an extract saved by a Windows tool as "ANSI"), falling back to
+Latin-1, and the run notes how many records were decoded that way. Nothing is lost or quarantined for
+the encoding alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from hashlib import blake2b
+from pathlib import Path
+
+from django.conf import settings
+
+from ..sample_extract import CUSTOMER_COLUMNS, REPAIR_ORDER_COLUMNS, VEHICLE_COLUMNS
+from .base import DmsAdapter, ExtractInvalid, Page, Pull, RemoveOutcome, RemoveResult, SourceRow
+
+CUSTOMERS = "customers.csv"
+VEHICLES = "vehicles.csv"
+REPAIR_ORDERS = "repair_orders.csv"
+
+KNOWN_COLUMNS = {CUSTOMERS: CUSTOMER_COLUMNS, VEHICLES: VEHICLE_COLUMNS, REPAIR_ORDERS: REPAIR_ORDER_COLUMNS}
+#: Without these a file cannot be loaded at all: the run fails. Other known columns may be absent (the
+#: fields they feed are then left as they are, with a warning).
+REQUIRED_COLUMNS = {
+    CUSTOMERS: ["customer_number", "customer_type", "last_change_date"],
+    VEHICLES: ["customer_number", "vin"],
+    REPAIR_ORDERS: ["customer_number", "ro_number"],
+}
+REQUIRED_FILES = [CUSTOMERS, VEHICLES]
+FILE_ORDER = [CUSTOMERS, VEHICLES, REPAIR_ORDERS]
+FOLDER_RE = re.compile(r"^\d{8}$")
+_HASH_CHUNK = 1 << 20
+
+
+def _open_text(path: Path):
+    # utf-8-sig drops a BOM; surrogateescape keeps undecodable bytes so one bad record cannot stop the stream.
+    return path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+def _fix_encoding(record: list[str]) -> list[str] | None:
+    """None when every field is valid UTF-8; else the fields re-decoded as Windows-1252 (or Latin-1)."""
+    try:
+        "\x1f".join(record).encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        pass
+    fixed = []
+    for value in record:
+        data = value.encode("utf-8", "surrogateescape")
+        try:
+            fixed.append(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                fixed.append(data.decode("cp1252"))
+            except UnicodeDecodeError:
+                fixed.append(data.decode("latin-1"))
+    return fixed
+
+
+def _raw(record: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(record)
+    return out.getvalue()
+
+
+class CsvFile:
+    """One extract CSV: header checks and a streaming iterator of SourceRow."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.name = path.name
+        self.header: list[str] = []
+        self.unknown_columns: list[str] = []
+        self.missing_columns: list[str] = []
+        self.decoded_as_legacy = 0
+
+    def read_header(self) -> None:
+        with _open_text(self.path) as fh:
+            reader = csv.reader(fh)
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise ExtractInvalid(f"{self.name} is empty (no header row).") from None
+            except csv.Error as exc:
+                raise ExtractInvalid(f"{self.name}: the header is not readable as CSV ({exc}).") from None
+        header = [(_fix_encoding([h]) or [h])[0].strip().lower() for h in header]
+        known = KNOWN_COLUMNS[self.name]
+        missing_required = [c for c in REQUIRED_COLUMNS[self.name] if c not in header]
+        if missing_required:
+            raise ExtractInvalid(f"{self.name} is missing required column(s): {', '.join(missing_required)}.")
+        duplicated = sorted({c for c in header if c and header.count(c) > 1})
+        if duplicated:
+            raise ExtractInvalid(f"{self.name} has duplicated column(s): {', '.join(duplicated)}.")
+        self.header = header
+        self.unknown_columns = [c for c in header if c not in known]
+        self.missing_columns = [c for c in known if c not in header]
+
+    def count_and_hash(self) -> tuple[int, str]:
+        digest = hashlib.sha256()
+        with self.path.open("rb") as fh:
+            while chunk := fh.read(_HASH_CHUNK):
+                digest.update(chunk)
+        rows = 0
+        with _open_text(self.path) as fh:
+            reader = csv.reader(fh)
+            try:
+                next(reader, None)
+                for record in reader:
+                    if record and any(v.strip() for v in record):
+                        rows += 1
+            except csv.Error as exc:
+                raise ExtractInvalid(f"{self.name} line {reader.line_num}: not readable as CSV ({exc}).") from None
+        return rows, digest.hexdigest()
+
+    def rows(self) -> Iterator[SourceRow]:
+        known = set(KNOWN_COLUMNS[self.name])
+        keep = [(i, c) for i, c in enumerate(self.header) if c in known]
+        width = len(self.header)
+        # The row hash covers the known columns (names and values): unknown columns never make a row "changed".
+        signature = ("\x1e".join(c for _, c in keep) + "\x1d").encode()
+        with _open_text(self.path) as fh:
+            reader = csv.reader(fh)
+            next(reader, None)
+            last_line = reader.line_num
+            for record in reader:
+                line = last_line + 1
+                last_line = reader.line_num
+                if not record or not any(v.strip() for v in record):
+                    continue  # blank line
+                fixed = _fix_encoding(record)
+                if fixed is not None:
+                    record = fixed
+                    self.decoded_as_legacy += 1
+                if any("\x00" in v for v in record):
+                    record = [v.replace("\x00", "\\0") for v in record]
+                    yield SourceRow(self.name, line, {"__error__": "row contains a NUL byte"}, _raw(record))
+                    continue
+                if len(record) != width:
+                    # The sync service quarantines it; the data dict carries the reason.
+                    yield SourceRow(
+                        file=self.name,
+                        line=line,
+                        data={"__error__": f"row has {len(record)} fields, the header has {width}"},
+                        raw=_raw(record),
+                    )
+                    continue
+                data = {c: record[i].strip() for i, c in keep}
+                digest = blake2b(signature, digest_size=20)
+                digest.update("\x1f".join(data.values()).encode("utf-8", "surrogatepass"))
+                yield SourceRow(file=self.name, line=line, data=data, raw="", digest=digest.hexdigest())
+
+    @staticmethod
+    def raw_of(row: SourceRow) -> str:
+        return row.raw
+
+
+class FileDropPull(Pull):
+    def __init__(self, folder: Path, *, dealership_code: str):
+        super().__init__()
+        self.folder = Path(folder)
+        self.dealership_code = dealership_code
+        self.source = str(self.folder)
+        self.files: dict[str, CsvFile] = {}
+        self.extract_date: date | None = None
+
+    def validate(self) -> None:
+        manifest_path = self.folder / "manifest.json"
+        if not manifest_path.is_file():
+            raise ExtractInvalid(f"No manifest.json in {self.folder}.")
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8-sig"))
+            files = manifest["files"]
+            if not isinstance(files, dict):
+                raise TypeError("files is not an object")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ExtractInvalid(f"manifest.json is not a valid manifest: {exc}") from None
+        if str(manifest.get("dealership", "")).lower() != self.dealership_code.lower():
+            raise ExtractInvalid(
+                f"manifest.json is for store {manifest.get('dealership')!r}, not {self.dealership_code!r}."
+            )
+        try:
+            self.extract_date = date.fromisoformat(str(manifest.get("extract_date", "")))
+        except ValueError:
+            raise ExtractInvalid(
+                f"manifest.json has no valid extract_date ({manifest.get('extract_date')!r})."
+            ) from None
+        for name in REQUIRED_FILES:
+            if name not in files:
+                raise ExtractInvalid(f"manifest.json does not list {name}.")
+        total = 0
+        for name in FILE_ORDER:
+            if name not in files:
+                continue
+            entry = files[name]
+            path = self.folder / name
+            if not path.is_file():
+                raise ExtractInvalid(f"{name} is listed in manifest.json but missing from {self.folder}.")
+            csv_file = CsvFile(path)
+            csv_file.read_header()
+            try:
+                expected_rows, expected_sha = int(entry["rows"]), str(entry["sha256"]).lower()
+            except (KeyError, TypeError, ValueError):
+                raise ExtractInvalid(f"manifest.json entry for {name} needs rows and sha256.") from None
+            rows, sha = csv_file.count_and_hash()
+            if sha != expected_sha:
+                raise ExtractInvalid(
+                    f"{name}: sha256 {sha[:12]}... does not match the manifest ({expected_sha[:12]}...): "
+                    "the file is truncated or was changed after the extract."
+                )
+            if rows != expected_rows:
+                raise ExtractInvalid(f"{name}: {rows} rows, the manifest says {expected_rows}.")
+            total += rows
+            self.files[name] = csv_file
+            if csv_file.unknown_columns:
+                self.warnings.append(f"{name}: unknown column(s) ignored: {', '.join(csv_file.unknown_columns)}.")
+            if csv_file.missing_columns:
+                self.warnings.append(
+                    f"{name}: column(s) absent, those fields were left as they are: "
+                    f"{', '.join(csv_file.missing_columns)}."
+                )
+        self.total = total
+        self.next_cursor = self.extract_date.isoformat()
+
+    def pages(self, *, batch_size: int) -> Iterator[Page]:
+        for name in FILE_ORDER:
+            csv_file = self.files.get(name)
+            if csv_file is None:
+                continue
+            attr = {CUSTOMERS: "customers", VEHICLES: "vehicles", REPAIR_ORDERS: "repair_orders"}[name]
+            batch: list[SourceRow] = []
+            for row in csv_file.rows():
+                batch.append(row)
+                if len(batch) >= batch_size:
+                    yield Page(**{attr: batch})
+                    batch = []
+            if batch:
+                yield Page(**{attr: batch})
+            if csv_file.decoded_as_legacy:
+                self.warnings.append(
+                    f"{name}: {csv_file.decoded_as_legacy} row(s) were not valid UTF-8 and were decoded as "
+                    "Windows-1252/Latin-1."
+                )
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class FileDropAdapter(DmsAdapter):
+    name = "file_drop"
+
+    @property
+    def drop_root(self) -> Path:
+        return Path(self.dealership.dms_settings.get("drop_dir") or settings.DMS_DROP_ROOT)
+
+    @property
+    def outbox_root(self) -> Path:
+        return Path(self.dealership.dms_settings.get("outbox_dir") or settings.DMS_OUTBOX_ROOT)
+
+    def store_folder(self, root: Path | None = None) -> Path:
+        return Path(root or self.drop_root) / self.dealership.code
+
+    def latest_extract(self, root: Path | None = None) -> Path:
+        folder = self.store_folder(root)
+        dated = sorted(p for p in folder.iterdir() if p.is_dir() and FOLDER_RE.match(p.name)) if folder.is_dir() else []
+        if not dated:
+            raise ExtractInvalid(f"No extract folder (YYYYMMDD) in {folder}.")
+        return dated[-1]
+
+    def resolve(self, path=None) -> Path:
+        """An explicit extract folder, a store folder or a drop root; default: the newest extract in the drop."""
+        if path is None:
+            return self.latest_extract()
+        path = Path(path)
+        if (path / "manifest.json").is_file():
+            return path
+        if path.name == self.dealership.code and path.is_dir():
+            return self.latest_extract(path.parent)
+        if (path / self.dealership.code).is_dir():
+            return self.latest_extract(path)
+        raise ExtractInvalid(f"{path} is neither an extract folder (with manifest.json) nor a drop folder.")
+
+    def changes_since(self, cursor: str, *, path=None) -> Pull:
+        # A file drop delivers what the DMS extracted; the newest extract is loaded (idempotently) whatever the
+        # cursor, so a run that was killed can simply be repeated.
+        return FileDropPull(self.resolve(path), dealership_code=self.dealership.code)
+
+    def customer_fetch(self, number: str) -> Page | None:
+        pull = FileDropPull(self.latest_extract(), dealership_code=self.dealership.code)
+        pull.validate()
+        found = Page()
+        for page in pull.pages(batch_size=5000):
+            found.customers += [r for r in page.customers if r.data.get("customer_number") == number]
+            found.vehicles += [r for r in page.vehicles if r.data.get("customer_number") == number]
+            found.repair_orders += [r for r in page.repair_orders if r.data.get("customer_number") == number]
+        return found if found.customers else None
+
+    def remove_request_path(self, request) -> Path:
+        return self.outbox_root / self.dealership.code / f"{request.uuid}.json"
+
+    def remove_request_send(self, request) -> RemoveResult:
+        path = self.remove_request_path(request)
+        payload = {
+            "uuid": str(request.uuid),
+            "idempotency_key": str(request.uuid),
+            "dealership": self.dealership.code,
+            "customer_number": request.dms_number,
+            "field": request.field,
+            "value": request.value,
+            "requested_at": request.requested_at.isoformat(),
+            "requested_by": request.requested_by.get_username() if request.requested_by_id else "",
+        }
+        if path.exists():
+            return RemoveResult(RemoveOutcome.APPLIED, "already written")
+        try:
+            _atomic_write(path, (json.dumps(payload, indent=2) + "\n").encode("utf-8"))
+        except OSError as exc:  # full disk, unmounted share, permissions: try again later
+            return RemoveResult(RemoveOutcome.RETRY_LATER, f"cannot write {path}: {exc}")
+        return RemoveResult(RemoveOutcome.APPLIED, f"written to {path}")

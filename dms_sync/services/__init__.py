@@ -1,0 +1,1 @@
+"""Writes of the DMS integration: the nightly pull (`sync`) and the remove-request outbox delivery (`delivery`)."""

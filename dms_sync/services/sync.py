@@ -1,0 +1,754 @@
+"""The nightly pull: adapter pages -> idempotent upserts of customers, vehicles and repair orders.
+
+A run:
+1. takes the store's run lock (the Dealership row under select_for_update while the SyncRun row is created;
+   the partial unique constraint on status=running is the database's guarantee). A second run is refused
+   with a clear message; a run whose process died (no heartbeat, or its pid is gone) is marked abandoned.
+2. validates the whole extract (manifest, checksums, row counts, headers) before touching anything;
+3. streams the rows page by page, each page in its own transaction (memory stays bounded, a killed run
+   keeps the pages it finished and a re-run converges): unchanged rows are skipped by their row hash;
+   bad rows are quarantined with file, line and reason while good rows load; suppressed values are never
+   re-added; a user's edit made on or after the row's last_change_date is kept; allow_* flags become
+   contact-method turn-offs; every applied change to an existing customer writes one history entry.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from contacts.models import ContactMethod, TurnOffEvent, TurnOffTarget
+from customers.models import Customer, CustomerHistory, Dealership, HistorySource, RepairOrder, TurnOffReason, Vehicle
+
+from ..adapters import AdapterError, DmsAdapter, Page, SourceRow, adapter_for
+from ..models import QuarantinedRow, SuppressedField, Suppression, SyncRun, SyncStatus
+from ..rows import (
+    BOOKKEEPING_FIELDS,
+    FLAG_METHODS,
+    RowError,
+    customer_number,
+    customer_values,
+    repair_order_values,
+    row_hash,
+    vehicle_values,
+)
+from .bulk import bulk_insert
+
+logger = logging.getLogger(__name__)
+
+DMS_LABEL = "DMS sync"
+DMS_REASON_CODE = "DMS"
+DEFAULT_BATCH_SIZE = 2000
+MAX_WARNINGS = 200
+SUPPRESSIBLE = set(SuppressedField.values)
+CUSTOMER_LABELS = {
+    f.name: str(f.verbose_name)[:1].upper() + str(f.verbose_name)[1:] for f in Customer._meta.get_fields() if f.concrete
+}
+VEHICLE_FIELDS = ["year", "make", "model", "delivery_date", "owns", "vin_check_digit_ok"]
+RO_FIELDS = ["customer_id", "vin", "closed_date", "labour_sale", "parts_sale"]
+
+
+class SyncAlreadyRunning(Exception):
+    pass
+
+
+@dataclass
+class FileCounts:
+    seen: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+
+
+@dataclass
+class RunContext:
+    run: SyncRun
+    store: Dealership
+    tz: ZoneInfo
+    dms_reason: TurnOffReason
+    #: Customers with a higher id were created by this run (ids only grow).
+    max_id_before: int = 0
+    analyzed_at_created: int = 0
+    counts: dict[str, FileCounts] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seen_customers: set[int] = field(default_factory=set)
+    _by_source: dict[str, FileCounts] = field(default_factory=dict)
+    duplicates: int = 0
+    vin_warnings: int = 0
+    suppressed_skips: int = 0
+    user_edits_kept: int = 0
+
+    def file(self, name: str) -> FileCounts:
+        counts = self._by_source.get(name)
+        if counts is None:
+            key = name.split("#", 1)[-1] if "#" in name else name
+            key = {
+                "vehicles": "vehicles.csv",
+                "repair_orders": "repair_orders.csv",
+                "api:/customers": "customers.csv",
+            }.get(key, key)
+            counts = self._by_source[name] = self.counts.setdefault(key, FileCounts())
+        return counts
+
+    def warn(self, message: str) -> None:
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(message)
+        elif len(self.warnings) == MAX_WARNINGS:
+            self.warnings.append("... more warnings were left out.")
+
+    def totals(self) -> FileCounts:
+        total = FileCounts()
+        for c in self.counts.values():
+            for name in ("seen", "created", "updated", "unchanged", "quarantined"):
+                setattr(total, name, getattr(total, name) + getattr(c, name))
+        return total
+
+
+# --- the run lock ------------------------------------------------------------------------------------------
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def sync_run_is_abandoned(run: SyncRun, *, now: datetime | None = None) -> bool:
+    """A running run whose process is gone: its pid is dead on this host, or no heartbeat for too long."""
+    now = now or timezone.now()
+    stale_after = timedelta(seconds=getattr(settings, "DMS_SYNC_STALE_SECONDS", 900))
+    if (run.heartbeat_at or run.started_at) < now - stale_after:
+        return True
+    host, _, pid = run.owner.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit() and int(pid) != os.getpid():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+    return False
+
+
+def sync_run_start(*, dealership: Dealership, adapter: str) -> SyncRun:
+    """Create the store's running SyncRun or raise SyncAlreadyRunning."""
+    now = timezone.now()
+    with transaction.atomic():
+        Dealership.objects.select_for_update().filter(pk=dealership.pk).first()
+        running = SyncRun.objects.filter(dealership=dealership, status=SyncStatus.RUNNING).first()
+        if running is not None:
+            if not sync_run_is_abandoned(running, now=now):
+                raise SyncAlreadyRunning(
+                    f"A DMS pull for {dealership.code} is already running (run #{running.pk}, started "
+                    f"{timezone.localtime(running.started_at):%Y-%m-%d %H:%M}, by {running.owner or 'unknown'}); "
+                    "wait for it to finish."
+                )
+            SyncRun.objects.filter(pk=running.pk).update(
+                status=SyncStatus.FAILED,
+                finished_at=now,
+                error=f"Abandoned: its process ({running.owner or 'unknown'}) stopped without finishing; "
+                "a later run took over.",
+            )
+        try:
+            with transaction.atomic():
+                return SyncRun.objects.create(
+                    dealership=dealership,
+                    adapter=adapter,
+                    started_at=now,
+                    heartbeat_at=now,
+                    owner=_owner(),
+                )
+        except IntegrityError:
+            raise SyncAlreadyRunning(f"A DMS pull for {dealership.code} is already running.") from None
+
+
+def _save_counts(ctx: RunContext, **extra) -> None:
+    total = ctx.totals()
+    SyncRun.objects.filter(pk=ctx.run.pk).update(
+        seen=total.seen,
+        created=total.created,
+        updated=total.updated,
+        unchanged=total.unchanged,
+        quarantined=total.quarantined,
+        heartbeat_at=timezone.now(),
+        **extra,
+    )
+
+
+def _dms_reason() -> TurnOffReason:
+    reason, _ = TurnOffReason.objects.get_or_create(
+        dealership=None,
+        code=DMS_REASON_CODE,
+        defaults={"label": "Turned off in the DMS", "applies_to_contact_method": True},
+    )
+    return reason
+
+
+# --- entry point -------------------------------------------------------------------------------------------
+def dms_pull(
+    *,
+    dealership: Dealership,
+    path=None,
+    adapter: DmsAdapter | None = None,
+    batch_size: int | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+    after_page: Callable[[SyncRun, int], None] | None = None,
+) -> SyncRun:
+    """Run one pull for a store and return its SyncRun (status succeeded or failed).
+
+    Raises SyncAlreadyRunning when another run holds the store. `progress(rows_done, total)` and
+    `after_page(run, page_number)` are hooks for the command's progress bar and for crash-injection tests.
+    """
+    batch_size = batch_size or getattr(settings, "DMS_SYNC_BATCH_SIZE", DEFAULT_BATCH_SIZE)
+    adapter = adapter or adapter_for(dealership)
+    try:
+        run = sync_run_start(dealership=dealership, adapter=adapter.name)
+    except BaseException:
+        adapter.close()
+        raise
+    ctx = None
+    try:
+        last = (
+            SyncRun.objects.filter(dealership=dealership, status=SyncStatus.SUCCEEDED)
+            .exclude(cursor="")
+            .order_by("-started_at")
+            .values_list("cursor", flat=True)
+            .first()
+        )
+        pull = adapter.changes_since(last or "", path=path)
+        SyncRun.objects.filter(pk=run.pk).update(source=pull.source[:500])
+        pull.validate()  # nothing is written to the customer file before this passes
+        ctx = RunContext(
+            run=run,
+            store=dealership,
+            tz=ZoneInfo(dealership.time_zone),
+            dms_reason=_dms_reason(),
+            max_id_before=Customer.objects.aggregate(m=Max("pk"))["m"] or 0,
+        )
+        done = 0
+        if progress:
+            progress(0, pull.total)
+        for number, page in enumerate(pull.pages(batch_size=batch_size), start=1):
+            _apply_page(ctx, page)
+            done += len(page)
+            _save_counts(ctx)
+            _refresh_statistics(ctx)
+            if progress:
+                progress(done, pull.total)
+            if after_page:
+                after_page(run, number)
+        _finish_warnings(ctx, pull.warnings)
+        _save_counts(
+            ctx,
+            status=SyncStatus.SUCCEEDED,
+            finished_at=timezone.now(),
+            cursor=pull.next_cursor[:200],
+            warnings=ctx.warnings,
+        )
+    except (AdapterError, OSError) as exc:
+        _fail(run, ctx, str(exc))
+    except KeyboardInterrupt:
+        _fail(run, ctx, "Interrupted.")
+        raise
+    except Exception as exc:
+        logger.exception("DMS pull for %s failed", dealership.code)
+        _fail(run, ctx, f"Unexpected error: {exc.__class__.__name__}: {exc}")
+    finally:
+        adapter.close()
+    run.refresh_from_db()
+    return run
+
+
+def _refresh_statistics(ctx: RunContext) -> None:
+    """PostgreSQL: ANALYZE the loaded tables when a run has grown them a lot (each time the rows it created
+    double, from 10,000 on). Without statistics on a freshly bulk-loaded table the planner reads every row of
+    the store for each page's lookup instead of using the unique indexes, and a big first import turns
+    quadratic. Autovacuum would get there too, but not within the run."""
+    if connection.vendor != "postgresql":
+        return
+    created = ctx.totals().created
+    if created < max(10_000, 2 * ctx.analyzed_at_created):
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Customer, Vehicle, RepairOrder))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
+    ctx.analyzed_at_created = created
+
+
+def _fail(run: SyncRun, ctx: RunContext | None, message: str) -> None:
+    extra = {"status": SyncStatus.FAILED, "finished_at": timezone.now(), "error": message[:5000]}
+    if ctx is not None:
+        _save_counts(ctx, warnings=ctx.warnings, **extra)
+    else:
+        SyncRun.objects.filter(pk=run.pk).update(**extra)
+
+
+def _finish_warnings(ctx: RunContext, pull_warnings: list[str]) -> None:
+    for message in pull_warnings:
+        ctx.warn(message)
+    if ctx.duplicates:
+        ctx.warn(f"{ctx.duplicates} customer number(s) appeared more than once; the last row won.")
+    if ctx.vin_warnings:
+        ctx.warn(f"{ctx.vin_warnings} VIN(s) failed the check digit; loaded and flagged.")
+    if ctx.suppressed_skips:
+        ctx.warn(f"{ctx.suppressed_skips} suppressed value(s) were not re-added.")
+    if ctx.user_edits_kept:
+        ctx.warn(f"{ctx.user_edits_kept} field(s) kept a user's newer edit.")
+
+
+# --- pages -------------------------------------------------------------------------------------------------
+def _apply_page(ctx: RunContext, page: Page) -> None:
+    with transaction.atomic():
+        quarantine: list[QuarantinedRow] = []
+        if page.customers:
+            _apply_customers(ctx, page.customers, quarantine)
+        if page.vehicles:
+            _apply_vehicles(ctx, page.vehicles, quarantine)
+        if page.repair_orders:
+            _apply_repair_orders(ctx, page.repair_orders, quarantine)
+        QuarantinedRow.objects.bulk_create(quarantine, batch_size=500)
+
+
+def _quarantine(ctx: RunContext, quarantine: list, row: SourceRow, reason: str) -> None:
+    ctx.file(row.file).quarantined += 1
+    raw = row.raw or ",".join(v for k, v in row.data.items() if not k.startswith("__"))
+    quarantine.append(
+        QuarantinedRow(run=ctx.run, source_file=row.file[:120], line_number=row.line, raw=raw, reason=reason[:500])
+    )
+
+
+def _display(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _user_edit_wins(customer: Customer, field_name: str, last_change, tz: ZoneInfo) -> bool:
+    edited = (customer.user_edited_at or {}).get(field_name)
+    if not edited:
+        return False
+    try:
+        when = datetime.fromisoformat(edited)
+    except (TypeError, ValueError):
+        return False
+    if last_change is None:
+        return True
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when, tz)
+    return when.astimezone(tz).date() >= last_change
+
+
+def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -> None:
+    store = ctx.store
+    latest: dict[str, tuple[SourceRow, str]] = {}
+    for row in rows:
+        counts = ctx.file(row.file)
+        counts.seen += 1
+        if "__error__" in row.data:
+            _quarantine(ctx, quarantine, row, row.data["__error__"])
+            continue
+        try:
+            number = customer_number(row.data)
+        except RowError as exc:
+            _quarantine(ctx, quarantine, row, str(exc))
+            continue
+        key = hash(number)
+        if key in ctx.seen_customers:
+            ctx.duplicates += 1
+            ctx.warn(f"{row.file}: customer {number} appears again at line {row.line}; the last row wins.")
+            if number in latest:  # superseded inside this page: counted once, applied once
+                counts.unchanged += 1
+        ctx.seen_customers.add(key)
+        latest[number] = (row, row.digest or row_hash(row.data))
+    if not latest:
+        return
+    found = {
+        number: (pk, digest) for number, pk, digest in _customers_by_number(store.pk, latest, ["id", "dms_row_hash"])
+    }
+    stored = {number: digest for number, (_pk, digest) in found.items()}
+    todo: list[tuple[SourceRow, str, str, dict, dict]] = []
+    for number, (row, digest) in latest.items():
+        if stored.get(number) == digest:
+            ctx.file(row.file).unchanged += 1
+            continue
+        try:
+            values, flags = customer_values(row.data, store_country=store.country)
+        except RowError as exc:
+            _quarantine(ctx, quarantine, row, str(exc))
+            continue
+        todo.append((row, number, digest, values, flags))
+    if not todo:
+        return
+
+    numbers = [t[1] for t in todo]
+    existing_ids = [found[n][0] for n in numbers if n in found]
+    existing = (
+        {c.dms_number: c for c in Customer.objects.select_for_update().filter(pk__in=existing_ids).order_by("pk")}
+        if existing_ids
+        else {}
+    )
+    suppressed = set(
+        Suppression.objects.filter(dealership=store, dms_number__in=numbers).values_list("dms_number", "field", "value")
+    )
+    now = timezone.now()
+    new_customers: list[tuple[Customer, dict]] = []
+    changed: list[Customer] = []
+    hash_only: list[Customer] = []
+    changed_fields: set[str] = set()
+    history: list[CustomerHistory] = []
+    flags_by_customer: list[tuple[Customer, dict, list]] = []
+
+    for row, number, digest, values, flags in todo:
+        counts = ctx.file(row.file)
+        for name in SUPPRESSIBLE:
+            if values.get(name) and (number, name, values[name]) in suppressed:
+                ctx.suppressed_skips += 1
+                values.pop(name)
+        customer = existing.get(number)
+        if customer is None:
+            if values.get("kind") == "prospect" and values.get("activity_salesperson"):
+                values["entered_by_name"] = values["activity_salesperson"]
+            customer = Customer(dealership=store, dms_number=number, dms_row_hash=digest, **values)
+            new_customers.append((customer, flags))
+            counts.created += 1
+            continue
+        changes = []
+        last_change = values.get("dms_last_change_date", customer.dms_last_change_date)
+        for name, new in values.items():
+            old = getattr(customer, name)
+            if old == new:
+                continue
+            if name not in BOOKKEEPING_FIELDS and _user_edit_wins(customer, name, last_change, ctx.tz):
+                ctx.user_edits_kept += 1
+                continue
+            setattr(customer, name, new)
+            changed_fields.add(name)
+            if name not in BOOKKEEPING_FIELDS:
+                changes.append(
+                    {
+                        "field": name,
+                        "label": CUSTOMER_LABELS.get(name, name),
+                        "old": _display(old),
+                        "new": _display(new),
+                    }
+                )
+        customer.dms_row_hash = digest
+        flags_by_customer.append((customer, flags, changes))
+        if changes:
+            customer.version += 1
+            customer.updated_at = now
+            changed.append(customer)
+            counts.updated += 1
+        else:
+            hash_only.append(customer)
+            counts.unchanged += 1
+
+    if new_customers:
+        # Reserve a block of DealerMine numbers under the store row lock.
+        first = Dealership.objects.select_for_update().values_list("next_dealermine_number", flat=True).get(pk=store.pk)
+        Dealership.objects.filter(pk=store.pk).update(
+            next_dealermine_number=F("next_dealermine_number") + len(new_customers)
+        )
+        for offset, (customer, _flags) in enumerate(new_customers):
+            customer.dealermine_number = first + offset
+        bulk_insert(Customer, [c for c, _ in new_customers])
+        if any(c.pk is None for c, _ in new_customers):  # COPY (or a backend without RETURNING)
+            ids = dict(_customers_by_number(store.pk, [c.dms_number for c, _ in new_customers], ["id"]))
+            for c, _ in new_customers:
+                c.pk = ids[c.dms_number]
+    if changed:
+        Customer.objects.bulk_update(
+            changed, sorted(changed_fields | {"dms_row_hash", "version", "updated_at"}), batch_size=500
+        )
+    if hash_only:
+        Customer.objects.bulk_update(hash_only, ["dms_row_hash", "dms_last_change_date"], batch_size=500)
+
+    # Contact methods from the allow_* flags: N turns the methods off; Y turns back on only what the DMS
+    # itself turned off (a coordinator's turn-off is never undone by the DMS).
+    pending = [(c, flags, None) for c, flags in new_customers if flags] + [t for t in flags_by_customer if t[1]]
+    if pending:
+        current = {
+            (m.customer_id, m.method): m
+            for m in ContactMethod.objects.filter(customer_id__in=[c.pk for c, _f, _h in pending])
+        }
+        creates, updates, events = [], [], []
+        for customer, flags, changes in pending:
+            for column, flag in flags.items():
+                for method in FLAG_METHODS[column]:
+                    state = current.get((customer.pk, method))
+                    is_on = state.is_on if state else True
+                    if flag == is_on:
+                        continue
+                    if flag and (state.changed_by_id is not None or state.reason_id != ctx.dms_reason.pk):
+                        continue
+                    if state is None:
+                        state = ContactMethod(customer_id=customer.pk, method=method)
+                        creates.append(state)
+                    else:
+                        updates.append(state)
+                    state.is_on = flag
+                    state.reason = None if flag else ctx.dms_reason
+                    state.changed_by = None
+                    state.changed_at = now
+                    events.append(
+                        TurnOffEvent(
+                            customer_id=customer.pk,
+                            target=TurnOffTarget.CONTACT_METHOD,
+                            code=method,
+                            is_on=flag,
+                            reason=None if flag else ctx.dms_reason,
+                            actor_label=DMS_LABEL,
+                            created_at=now,
+                        )
+                    )
+                    if changes is not None:
+                        label = ContactMethod(method=method).get_method_display()
+                        changes.append(
+                            {
+                                "field": f"contact_method:{method}",
+                                "label": label,
+                                "old": "On" if is_on else "Off",
+                                "new": "On" if flag else "Off",
+                            }
+                        )
+                        if customer not in changed:
+                            ctx.file("customers.csv").unchanged -= 1
+                            ctx.file("customers.csv").updated += 1
+                            changed.append(customer)
+        bulk_insert(ContactMethod, creates)
+        ContactMethod.objects.bulk_update(updates, ["is_on", "reason", "changed_by", "changed_at"], batch_size=500)
+        bulk_insert(TurnOffEvent, events)
+
+    for customer, _flags, changes in flags_by_customer:
+        if changes:
+            history.append(
+                CustomerHistory(
+                    customer_id=customer.pk,
+                    created_at=now,
+                    source=HistorySource.DMS_SYNC,
+                    actor_label=DMS_LABEL,
+                    action="dms_update",
+                    changes=changes,
+                )
+            )
+    CustomerHistory.objects.bulk_create(history, batch_size=500)
+
+
+def _customers_by_number(store_id: int, numbers, columns: list[str]) -> list[tuple]:
+    """(dms_number, *columns) of the store's customers with these DMS numbers.
+
+    Raw SQL on purpose: the (dealership, dms_number) unique index is partial (dms_number <> ''), and SQLite
+    uses a partial index only when the query repeats its condition with a literal. The ORM binds '' as a
+    parameter, so SQLite would scan all of the store's customers for every page (quadratic over a run).
+    """
+    numbers = list(numbers)
+    q = connection.ops.quote_name
+    rows: list[tuple] = []
+    for start in range(0, len(numbers), 900):
+        chunk = numbers[start : start + 900]
+        # Only quoted identifiers and placeholders are interpolated; every value is a parameter.
+        select = ", ".join(q(c) for c in ["dms_number", *columns])
+        placeholders = ", ".join(["%s"] * len(chunk))
+        number = q("dms_number")
+        sql = (
+            f"SELECT {select} FROM {q(Customer._meta.db_table)} "  # noqa: S608
+            f"WHERE {q('dealership_id')} = %s AND {number} IN ({placeholders}) AND NOT ({number} = '')"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [store_id, *chunk])
+            rows.extend(cursor.fetchall())
+    return rows
+
+
+def _customer_ids(ctx: RunContext, rows: list[SourceRow]) -> dict[str, tuple[int, bool]]:
+    """DMS number -> (customer id, existed before this run)."""
+    numbers = {r.data.get("customer_number", "").strip() for r in rows} - {""}
+    return {number: (pk, pk <= ctx.max_id_before) for number, pk in _customers_by_number(ctx.store.pk, numbers, ["id"])}
+
+
+def _apply_vehicles(ctx: RunContext, rows: list[SourceRow], quarantine: list) -> None:
+    owners = _customer_ids(ctx, rows)
+    pending: dict[tuple[int, str], tuple[SourceRow, str, bool]] = {}
+    for row in rows:
+        ctx.file(row.file).seen += 1
+        if "__error__" in row.data:
+            _quarantine(ctx, quarantine, row, row.data["__error__"])
+            continue
+        number = row.data.get("customer_number", "").strip()
+        if number not in owners:
+            reason = "customer_number is empty" if not number else f"customer {number} is not on file"
+            _quarantine(ctx, quarantine, row, reason + " (its customer row is missing or was quarantined)")
+            continue
+        customer_id, existed = owners[number]
+        key = (customer_id, row.data.get("vin", "").replace(" ", "").upper())
+        if key in pending:
+            ctx.file(row.file).unchanged += 1
+        pending[key] = (row, row.digest or row_hash(row.data), existed)
+    if not pending:
+        return
+    # By customer only (the unique index's first column): IN lists on both columns make SQLite probe every
+    # customer x VIN pair. Customers have a handful of vehicles, so the extra rows cost nothing.
+    stored = {
+        (customer_id, vin): digest
+        for customer_id, vin, digest in Vehicle.objects.filter(customer_id__in={k[0] for k in pending}).values_list(
+            "customer_id", "vin", "dms_row_hash"
+        )
+    }
+    latest: dict[tuple[int, str], tuple[SourceRow, str, dict, bool]] = {}
+    for key, (row, digest, existed) in pending.items():
+        if stored.get(key) == digest:
+            ctx.file(row.file).unchanged += 1  # the cheap path: same row as last time, not even parsed
+            continue
+        try:
+            values = vehicle_values(row.data)
+        except RowError as exc:
+            _quarantine(ctx, quarantine, row, str(exc))
+            continue
+        if not values["vin_check_digit_ok"]:
+            ctx.vin_warnings += 1
+        latest[key] = (row, digest, values, existed)
+    if not latest:
+        return
+    known = [k for k in latest if k in stored]
+    current = (
+        {
+            (v.customer_id, v.vin): v
+            for v in Vehicle.objects.filter(customer_id__in={k[0] for k in known}).only(
+                "id", "customer_id", "vin", "dms_row_hash", "owns_reason_id", *VEHICLE_FIELDS
+            )
+            if (v.customer_id, v.vin) in latest
+        }
+        if known
+        else {}
+    )
+    now = timezone.now()
+    creates, updates, changes_by_customer = [], [], {}
+    for (customer_id, vin), (row, digest, values, existed) in latest.items():
+        counts = ctx.file(row.file)
+        vehicle = current.get((customer_id, vin))
+        if vehicle is None:
+            creates.append(Vehicle(customer_id=customer_id, dms_row_hash=digest, **values))
+            counts.created += 1
+            if existed:
+                changes_by_customer.setdefault(customer_id, []).append(
+                    {"field": "vehicle", "label": "Vehicle", "old": "", "new": f"{vin} added"}
+                )
+            continue
+        if vehicle.dms_row_hash == digest:
+            counts.unchanged += 1
+            continue
+        changes = []
+        for name, new in values.items():
+            if name == "vin":
+                continue
+            old = getattr(vehicle, name)
+            if old == new:
+                continue
+            if name == "owns" and new and vehicle.owns_reason_id is not None:
+                continue  # turned off with a reason in DealerMine: the DMS does not turn it back on
+            setattr(vehicle, name, new)
+            changes.append(
+                {
+                    "field": f"vehicle:{vin}:{name}",
+                    "label": f"{vin} {name.replace('_', ' ')}",
+                    "old": _display(old),
+                    "new": _display(new),
+                }
+            )
+        vehicle.dms_row_hash = digest
+        vehicle.updated_at = now
+        updates.append(vehicle)
+        if changes:
+            counts.updated += 1
+            if existed:
+                changes_by_customer.setdefault(customer_id, []).extend(changes)
+        else:
+            counts.unchanged += 1
+    bulk_insert(Vehicle, creates)
+    Vehicle.objects.bulk_update(updates, [*VEHICLE_FIELDS, "dms_row_hash", "updated_at"], batch_size=500)
+    CustomerHistory.objects.bulk_create(
+        [
+            CustomerHistory(
+                customer_id=customer_id,
+                created_at=now,
+                source=HistorySource.DMS_SYNC,
+                actor_label=DMS_LABEL,
+                action="dms_vehicles",
+                changes=changes,
+            )
+            for customer_id, changes in changes_by_customer.items()
+        ],
+        batch_size=500,
+    )
+
+
+def _apply_repair_orders(ctx: RunContext, rows: list[SourceRow], quarantine: list) -> None:
+    owners = _customer_ids(ctx, rows)
+    pending: dict[str, tuple[SourceRow, str, int]] = {}
+    for row in rows:
+        ctx.file(row.file).seen += 1
+        if "__error__" in row.data:
+            _quarantine(ctx, quarantine, row, row.data["__error__"])
+            continue
+        number = row.data.get("customer_number", "").strip()
+        if number not in owners:
+            reason = "customer_number is empty" if not number else f"customer {number} is not on file"
+            _quarantine(ctx, quarantine, row, reason + " (its customer row is missing or was quarantined)")
+            continue
+        ro_number = row.data.get("ro_number", "").strip()
+        if ro_number in pending:
+            ctx.file(row.file).unchanged += 1
+        pending[ro_number] = (row, row.digest or row_hash(row.data), owners[number][0])
+    if not pending:
+        return
+    stored = dict(
+        RepairOrder.objects.filter(dealership=ctx.store, ro_number__in=list(pending)).values_list(
+            "ro_number", "dms_row_hash"
+        )
+    )
+    latest: dict[str, tuple[SourceRow, str, dict, int]] = {}
+    for ro_number, (row, digest, customer_id) in pending.items():
+        if stored.get(ro_number) == digest:
+            ctx.file(row.file).unchanged += 1
+            continue
+        try:
+            values = repair_order_values(row.data)
+        except RowError as exc:
+            _quarantine(ctx, quarantine, row, str(exc))
+            continue
+        latest[ro_number] = (row, digest, values, customer_id)
+    if not latest:
+        return
+    known = [n for n in latest if n in stored]
+    current = (
+        {ro.ro_number: ro for ro in RepairOrder.objects.filter(dealership=ctx.store, ro_number__in=known)}
+        if known
+        else {}
+    )
+    creates, updates = [], []
+    for ro_number, (row, digest, values, customer_id) in latest.items():
+        counts = ctx.file(row.file)
+        ro = current.get(ro_number)
+        if ro is None:
+            creates.append(RepairOrder(dealership=ctx.store, customer_id=customer_id, dms_row_hash=digest, **values))
+            counts.created += 1
+        else:
+            ro.customer_id = customer_id
+            for name, new in values.items():
+                setattr(ro, name, new)
+            ro.dms_row_hash = digest
+            updates.append(ro)
+            counts.updated += 1
+    bulk_insert(RepairOrder, creates)
+    RepairOrder.objects.bulk_update(updates, [*RO_FIELDS, "dms_row_hash"], batch_size=500)
