@@ -11,7 +11,7 @@ from .bounces import (
     email_bounces_record,
 )
 from .consent import consent_expire, email_consent_opt_out, email_consent_record
-from .methods import contact_method_set_by_import
+from .methods import contact_method_switch
 from .opt_outs import OptOutImportResult, opt_out_reason_get, opt_outs_import
 
 __all__ = [
@@ -25,7 +25,7 @@ __all__ = [
     "OptOutImportResult",
     "bounce_events_validate",
     "consent_expire",
-    "contact_method_set_by_import",
+    "contact_method_switch",
     "email_bounces_record",
     "email_consent_record",
     "opt_out_reason_get",

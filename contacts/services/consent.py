@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from customers.models import CustomerHistory, HistorySource
+from customers.services.history import history_entry, history_record
 
 from ..models import ConsentBasis, EmailConsent
 from ..rules import consent_expiry, consent_is_expired
@@ -108,14 +109,14 @@ def email_consent_record(
         for name in LABELS
         if before.get(name, "") != after[name]
     ]
-    CustomerHistory.objects.create(
+    history_record(
         customer=customer,
-        created_at=now,
         actor=actor,
         source=history_source,
         actor_label=actor_label,
         action="email_consent",
         changes=changes,
+        now=now,
     )
     return consent
 
@@ -149,9 +150,9 @@ def consent_expire(*, now=None) -> int:
             EmailConsent.objects.bulk_update(batch, ["expired_at"])
             CustomerHistory.objects.bulk_create(
                 [
-                    CustomerHistory(
+                    history_entry(
                         customer_id=c.customer_id,
-                        created_at=now,
+                        now=now,
                         source=HistorySource.SYSTEM,
                         actor_label="Consent expiry",
                         action="email_consent_expired",

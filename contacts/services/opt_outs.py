@@ -11,12 +11,14 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from customers.models import ContactMethodKind, Customer, CustomerHistory, HistorySource, TurnOffReason
+from customers.models import ContactMethodKind, Customer, HistorySource, TurnOffReason
 from customers.phones import phone_normalize
+from customers.services.history import history_record
 
+from ..models import ContactMethod
 from .bounces import ImportFormatError
 from .consent import email_consent_opt_out
-from .methods import contact_method_set_by_import
+from .methods import contact_method_switch
 
 DEFAULT_REASON_CODE = "OPTOUT"
 DEFAULT_REASON_LABEL = "Opted out (import)"
@@ -88,11 +90,20 @@ def _row_keys(data: dict, *, region: str) -> tuple[list[tuple[str, str]], list[s
     return keys, errors
 
 
+def _already_off(customer, method) -> bool:
+    return ContactMethod.objects.filter(customer=customer, method=method, is_on=False).exists()
+
+
 def _opt_out_customer(*, customer, kind: str, key: str, reason, label: str, now) -> bool:
-    """Turn one method off (and, for email, opt the address out in the consent ledger). True when it changed."""
+    """Turn one method off (and, for email, opt the address out in the consent ledger). True when it changed.
+
+    A method that is already off keeps its own reason and history: the opt-out adds nothing to it.
+    """
     with transaction.atomic():
         if kind == "cell_phone":
-            return contact_method_set_by_import(
+            if _already_off(customer, ContactMethodKind.CELL_PHONE):
+                return False
+            changed = contact_method_switch(
                 customer=customer,
                 method=ContactMethodKind.CELL_PHONE,
                 is_on=False,
@@ -102,6 +113,7 @@ def _opt_out_customer(*, customer, kind: str, key: str, reason, label: str, now)
                 comment=f"Opt-out of {key}",
                 now=now,
             )
+            return changed is not None
         opted = email_consent_opt_out(customer=customer, email=key, history_source=HistorySource.IMPORT, now=now)
         consent_change = (
             [
@@ -115,27 +127,31 @@ def _opt_out_customer(*, customer, kind: str, key: str, reason, label: str, now)
             if opted
             else []
         )
-        changed = contact_method_set_by_import(
-            customer=customer,
-            method=ContactMethodKind.EMAIL,
-            is_on=False,
-            reason=reason,
-            actor_label=label,
-            source=HistorySource.IMPORT,
-            comment=f"Opt-out of {key}",
-            extra_changes=consent_change,
-            now=now,
-        )
-        if not changed and consent_change:
-            CustomerHistory.objects.create(
+        changed = (
+            None
+            if _already_off(customer, ContactMethodKind.EMAIL)
+            else contact_method_switch(
                 customer=customer,
-                created_at=now,
+                method=ContactMethodKind.EMAIL,
+                is_on=False,
+                reason=reason,
+                actor_label=label,
+                source=HistorySource.IMPORT,
+                comment=f"Opt-out of {key}",
+                extra_changes=consent_change,
+                now=now,
+            )
+        )
+        if changed is None and consent_change:
+            history_record(
+                customer=customer,
                 source=HistorySource.IMPORT,
                 actor_label=label,
                 action="email_consent",
                 changes=consent_change,
+                now=now,
             )
-        return changed or bool(opted)
+        return changed is not None or bool(opted)
 
 
 def opt_outs_import(*, dealership, stream, filename: str, reason: TurnOffReason, now=None) -> OptOutImportResult:

@@ -5,9 +5,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from contacts.models import ContactMethod, TurnOffEvent, TurnOffTarget
+from contacts.models import ContactMethod
+from contacts.services.methods import contact_method_switch
 
-from ..models import ContactMethodKind, TurnOffReason
+from ..models import ContactMethodKind, HistorySource, TurnOffReason
 from .customer import _Change, _history, _lock
 
 METHOD_LABELS = dict(ContactMethodKind.choices)
@@ -18,12 +19,6 @@ def contact_method_reasons(*, dealership):
     return TurnOffReason.objects.filter(
         Q(dealership=dealership) | Q(dealership__isnull=True), applies_to_contact_method=True, is_active=True
     )
-
-
-def _state_label(is_on, reason):
-    if is_on:
-        return "On"
-    return f"Off ({reason.label})" if reason else "Off"
 
 
 @transaction.atomic
@@ -50,42 +45,12 @@ def contact_method_set(*, customer, method, is_on, reason=None, actor) -> Contac
         if reason is None:
             raise ValidationError({"reason": ["Choose an active reason code for contact methods."]})
 
-    row = ContactMethod.objects.select_for_update().filter(customer=current, method=method).first()
-    was_on = row.is_on if row else True
-    old_reason = row.reason if row else None
-    if was_on == is_on and (is_on or old_reason == reason):
-        return row
-
-    now = timezone.now()
-    if row is None:
-        row = ContactMethod(customer=current, method=method)
-    row.is_on = is_on
-    row.reason = reason
-    row.changed_by = actor
-    row.changed_at = now
-    row.save()
-    TurnOffEvent.objects.create(
-        customer=current,
-        target=TurnOffTarget.CONTACT_METHOD,
-        code=method,
-        is_on=is_on,
-        reason=reason,
-        actor=actor,
-        created_at=now,
+    changed = contact_method_switch(
+        customer=current, method=method, is_on=is_on, reason=reason, actor=actor, source=HistorySource.USER
     )
-    label = METHOD_LABELS[method]
-    old_state, new_state = _state_label(was_on, old_reason), _state_label(is_on, reason)
-    changes = [_Change(f"contact_method:{method}", label, old_state, new_state)]
-    if not is_on and current.preferred_contact_method == method:
-        changes.append(_Change("preferred_contact_method", "Preferred Method", label, ""))
-        current.preferred_contact_method = ""
-        current.user_edited_at = {**(current.user_edited_at or {}), "preferred_contact_method": now.isoformat()}
-        current.version += 1
-        current.save(update_fields=["preferred_contact_method", "user_edited_at", "version", "updated_at"])
-        customer.preferred_contact_method = ""
-        customer.version = current.version
-    _history(customer=current, actor=actor, action="contact_method", changes=changes, now=now)
-    return row
+    customer.preferred_contact_method = current.preferred_contact_method
+    customer.version = current.version
+    return changed or ContactMethod.objects.filter(customer=current, method=method).first()
 
 
 @transaction.atomic

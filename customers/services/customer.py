@@ -25,7 +25,6 @@ from ..models import (
     CustomerStatus,
     DayNight,
     Gender,
-    HistorySource,
     Language,
     ServiceAdvisor,
     TurnOffReason,
@@ -33,6 +32,7 @@ from ..models import (
 )
 from ..phones import phone_display, phone_normalize
 from ..postal import postal_guess_country, postal_normalize
+from .history import history_record
 
 # (field, label) in screen order. The labels are the ones history and conflict messages show.
 NAME_FIELDS = [
@@ -334,15 +334,7 @@ def customer_clean_data(*, customer, data) -> dict:
 
 
 def _history(*, customer, actor, action, changes, note="", now=None):
-    return CustomerHistory.objects.create(
-        customer=customer,
-        created_at=now or timezone.now(),
-        actor=actor,
-        source=HistorySource.USER,
-        action=action,
-        changes=[c.as_json() if isinstance(c, _Change) else c for c in changes],
-        note=note[:500],
-    )
+    return history_record(customer=customer, actor=actor, action=action, changes=changes, note=note, now=now)
 
 
 def _lock(customer) -> Customer:

@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..phones import phone_display
 from ..selectors import dealerships_for_user
+from .history import history_record
 
 # Relationships offered on the merge screen (Shared interest is an Influence Network link, not a merge).
 MERGE_RELATIONSHIPS = [
@@ -171,14 +172,8 @@ def merge_snapshot_build(child: Customer) -> dict:
 
 
 def _history(customer, *, actor, action, changes, note, now):
-    return CustomerHistory.objects.create(
-        customer=customer,
-        created_at=now,
-        actor=actor,
-        source=HistorySource.MERGE,
-        action=action,
-        changes=changes,
-        note=note[:500],
+    return history_record(
+        customer=customer, actor=actor, source=HistorySource.MERGE, action=action, changes=changes, note=note, now=now
     )
 
 

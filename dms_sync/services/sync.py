@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from contacts.models import ContactMethod, TurnOffEvent, TurnOffTarget
 from customers.models import Customer, CustomerHistory, Dealership, HistorySource, RepairOrder, TurnOffReason, Vehicle
+from customers.services.history import history_entry
 
 from ..adapters import AdapterError, DmsAdapter, Page, SourceRow, adapter_for
 from ..models import QuarantinedRow, SuppressedField, Suppression, SyncRun, SyncStatus
@@ -533,9 +534,9 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
     for customer, _flags, changes in flags_by_customer:
         if changes:
             history.append(
-                CustomerHistory(
+                history_entry(
                     customer_id=customer.pk,
-                    created_at=now,
+                    now=now,
                     source=HistorySource.DMS_SYNC,
                     actor_label=DMS_LABEL,
                     action="dms_update",
@@ -679,9 +680,9 @@ def _apply_vehicles(ctx: RunContext, rows: list[SourceRow], quarantine: list) ->
     Vehicle.objects.bulk_update(updates, [*VEHICLE_FIELDS, "dms_row_hash", "updated_at"], batch_size=500)
     CustomerHistory.objects.bulk_create(
         [
-            CustomerHistory(
+            history_entry(
                 customer_id=customer_id,
-                created_at=now,
+                now=now,
                 source=HistorySource.DMS_SYNC,
                 actor_label=DMS_LABEL,
                 action="dms_vehicles",
