@@ -49,8 +49,10 @@ def bounce_webhook_view(request):
         return _error(401, "Missing or malformed signature.")
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _error(400, f"Malformed JSON: {exc}")
+    except RecursionError:
+        return _error(400, "Malformed JSON: nested too deeply.")
+    except ValueError as exc:  # bad UTF-8, bad JSON, or an integer past Python's digit limit
+        return _error(400, f"Malformed JSON: {str(exc)[:200]}")
     if not isinstance(payload, dict):
         return _error(400, "The body must be a JSON object with 'dealership' and 'events'.")
     code = payload.get("dealership")
