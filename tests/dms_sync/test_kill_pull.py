@@ -17,9 +17,9 @@ from django.db import connection
 from customers.models import Customer, Dealership
 from dms_sync.models import SyncRun
 from dms_sync.services.sync import dms_pull
+from tests.support.celery_worker import wait_for_other_sessions_to_end, worker_database_url
 
 from .extracts import customer_checksum
-from .test_worker import _database_url, wait_for_other_sessions_to_end
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +31,7 @@ def test_a_pull_killed_with_sigkill_is_taken_over_and_converges(write_extract, f
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "dealermine.settings.test",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": worker_database_url(),
         "LOG_LEVEL": "WARNING",
     }
     proc = subprocess.Popen(
