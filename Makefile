@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test venv migrate demo lint format bench bench-import screenshots clean
+.PHONY: run test venv migrate demo lint format bench bench-import bench-tools screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,12 +44,22 @@ lint: venv
 format: venv
 	$(BIN)/ruff format .
 
-# DMS import benchmark on SQLite and PostgreSQL (when reachable) -> docs/PERFORMANCE.md. Default 10k customers;
-# BENCH_SCALE=10 for 100k, BENCH_SCALE=100 for 1M.
-bench: bench-import
+# Import / pages / outbox measured against the alternatives and the floor -> docs/PERFORMANCE.md, bench/results/.
+# Needs PostgreSQL and Redis on 127.0.0.1. Default up to 10k customers; BENCH_SCALE=1000000 for the full run.
+BENCH_STAMP := $(VENV)/.bench-requirements-installed
 
-bench-import: venv
-	$(BIN)/python bench/import_bench.py
+$(BENCH_STAMP): requirements-bench.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	touch $(BENCH_STAMP)
+
+bench-tools: $(BENCH_STAMP)
+	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
+
+bench: bench-tools
+	$(BIN)/python bench/run.py
+
+bench-import: bench-tools
+	$(BIN)/python bench/run.py --only import
 
 # PNGs of demo Customer Profiles at 1280x800 into docs/screenshots/ (throwaway SQLite database, system Chromium).
 screenshots: venv
