@@ -1,6 +1,6 @@
 """Outbox benchmark in its own process, called by bench/run.py.
 
-Real Celery worker processes (default 2, prefork, concurrency 1 each) on a Redis broker (a private DB index,
+Real Celery worker processes (default 2, thread pool, concurrency 8 each) on a Redis broker (a private DB index,
 flushed first) and PostgreSQL deliver remove requests to the fake DMS (tests/support/fake_dms.py, an HTTP server
 on 127.0.0.1 in this process), through the production delivery path (dms_sync.services.delivery).
 
@@ -43,7 +43,9 @@ def main() -> None:
     parser.add_argument("--latency-requests", type=int, default=200)
     parser.add_argument("--latency-rate", type=float, default=20.0, help="requests per second for step 2")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=1, help="per worker process")
+    # Delivery waits on the network, so the recommended outbox worker is a thread pool (README, docs/DMS_SYNC.md).
+    parser.add_argument("--pool", default="threads", choices=["threads", "prefork", "solo"])
+    parser.add_argument("--concurrency", type=int, default=8, help="per worker process")
     parser.add_argument("--broker", default=os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/12"))
     args = parser.parse_args()
 
@@ -112,7 +114,7 @@ def main() -> None:
                         "-A",
                         "dealermine",
                         "worker",
-                        "--pool=prefork",
+                        f"--pool={args.pool}",
                         f"--concurrency={args.concurrency}",
                         "--loglevel=INFO",
                         "--without-gossip",
@@ -129,7 +131,12 @@ def main() -> None:
                 log,
             )
         )
-    out: dict = {"workers": args.workers, "concurrency_per_worker": args.concurrency, "broker": args.broker}
+    out: dict = {
+        "workers": args.workers,
+        "pool": args.pool,
+        "concurrency_per_worker": args.concurrency,
+        "broker": args.broker,
+    }
     try:
         deadline = time.monotonic() + 90
         while not all(b"ready." in log.read_bytes() for _, log in workers):

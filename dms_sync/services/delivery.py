@@ -12,9 +12,12 @@ applies it once. Nothing relies on a broker message surviving.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
+import threading
+from collections import OrderedDict
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -85,20 +88,41 @@ def _claim(request_id: int, now: datetime) -> RemoveRequest | None:
         return request
 
 
+ADAPTER_CACHE_SIZE = 32
+_adapters: OrderedDict[tuple, object] = OrderedDict()
+_adapters_lock = threading.Lock()
+
+
+def _adapter_for_delivery(dealership):
+    """One adapter per store configuration per worker process, shared by its threads.
+
+    Building an adapter per delivery meant a new HTTP connection and a new OAuth token for every request;
+    reusing it keeps the connection pool and the token (refreshed on expiry or a 401). The key includes the
+    settings, so an admin's change to the DMS connection takes effect on the next delivery.
+    """
+    key = (dealership.pk, dealership.dms_adapter, json.dumps(dealership.dms_settings, sort_keys=True, default=str))
+    with _adapters_lock:
+        adapter = _adapters.get(key)
+        if adapter is not None:
+            _adapters.move_to_end(key)
+            return adapter
+        adapter = adapter_for(dealership)
+        _adapters[key] = adapter
+        while len(_adapters) > ADAPTER_CACHE_SIZE:
+            _, evicted = _adapters.popitem(last=False)
+            evicted.close()
+        return adapter
+
+
 def remove_request_deliver(*, request_id: int, adapter=None) -> RemoveRequest | None:
     """One delivery attempt when the row is due. Returns the row as left, or None when not claimed."""
     now = timezone.now()
     request = _claim(request_id, now)
     if request is None:
         return None
-    own_adapter = adapter is None
     try:
-        adapter = adapter or adapter_for(request.dealership)
-        try:
-            result = adapter.remove_request_send(request)
-        finally:
-            if own_adapter:
-                adapter.close()
+        adapter = adapter or _adapter_for_delivery(request.dealership)
+        result = adapter.remove_request_send(request)
     except AdapterError as exc:  # misconfigured store: nothing will change until an admin fixes it
         result = RemoveResult(RemoveOutcome.PERMANENT, str(exc))
     except Exception as exc:  # an adapter bug must not lose the request: treat as retryable
