@@ -167,15 +167,14 @@ def _ensure_users(stores):
     return users
 
 
-def _layer_coordinator_work(store, reasons, users, rng, methods):
+def _layer_coordinator_work(store, reasons, users, rng):
     """What coordinators and the email provider produced over time, on top of the DMS data."""
     customers = list(Customer.objects.filter(dealership=store).order_by("id"))
     coordinator = users["coordinator"]
-    method_off_reason = reasons["DNC"]
-    for m in methods:
-        m.reason = method_off_reason
-        m.changed_at = DEMO_NOW - timedelta(days=rng.randint(30, 700))
-    ContactMethod.objects.bulk_create(methods, batch_size=500)
+    # A preferred method is always one that is on (the services clear a preference whose method goes off).
+    off = set(
+        ContactMethod.objects.filter(customer__dealership=store, is_on=False).values_list("customer_id", "method")
+    )
 
     advisors = list(store.advisors.all())
     events, stamps, inquiries, bounces, consents, vct = [], [], [], [], [], []
@@ -199,8 +198,9 @@ def _layer_coordinator_work(store, reasons, users, rng, methods):
                         (ContactMethodKind.HOME_PHONE, c.home_phone),
                         (ContactMethodKind.MAIL, True),
                     )
-                    if on
+                    if on and (c.pk, m) not in off
                 ]
+                or [""]
             )
             dirty = True
         if rng.random() < 0.5:
@@ -407,9 +407,9 @@ def demo_load(*, seed: int = DEMO_SEED, customers_per_store: int | None = None) 
             has_showroom_equity=store.has_showroom_equity,
             first_number=spec["first_number"],
         )
-        methods = _load_store_rows(store, extract_spec)
+        _load_store_rows(store, extract_spec)
         store.refresh_from_db()
-        _layer_coordinator_work(store, reasons, users, random.Random(f"{seed}:{store.code}:work"), methods)
+        _layer_coordinator_work(store, reasons, users, random.Random(f"{seed}:{store.code}:work"))
     return demo_counts()
 
 

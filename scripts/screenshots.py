@@ -135,7 +135,11 @@ def pick_and_stage() -> dict:
         .order_by("-n_vehicles", "pk")
         .first()
     ) or people.filter(dealership__code="lakeside").order_by("-n_vehicles", "pk").first()
-    us.preferred_contact_method = ContactMethodKind.EMAIL
+    # The star goes on a method that is on (the services never let a preference point at a red X).
+    off = set(us.contact_methods.filter(is_on=False).values_list("method", flat=True))
+    us.preferred_contact_method = next(
+        m for m in (ContactMethodKind.EMAIL, ContactMethodKind.HOME_PHONE, ContactMethodKind.MAIL) if m not in off
+    )
     us.day_night = DayNight.NIGHT
     us.save(update_fields=["preferred_contact_method", "day_night"])
 

@@ -50,6 +50,20 @@ def test_demo_has_what_the_screens_need():
 
 
 @pytest.mark.django_db
+def test_demo_never_prefers_a_contact_method_that_is_off():
+    from django.db.models import Exists, OuterRef
+
+    from contacts.models import ContactMethod
+
+    demo_load(customers_per_store=300)
+    off_and_preferred = ContactMethod.objects.filter(
+        customer=OuterRef("pk"), method=OuterRef("preferred_contact_method"), is_on=False
+    )
+    assert Customer.objects.exclude(preferred_contact_method="").count() > 0
+    assert not Customer.objects.filter(Exists(off_and_preferred)).exists()
+
+
+@pytest.mark.django_db
 def test_demo_refuses_when_customers_exist():
     demo_load(customers_per_store=20)
     with pytest.raises(DemoRefused):
