@@ -56,6 +56,13 @@ from ..services.customer import (
 from ..services.vin_contact_types import VIN_TYPE_LABELS, vin_contact_type_reasons, vin_contact_type_set
 
 
+def _add_service_errors(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError beside the field it names (or at the top of the form)."""
+    for name, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(name if name in form.fields else None, error)
+
+
 def wants_json(request) -> bool:
     return (
         request.headers.get("X-Requested-With", "").lower() == "fetch"
@@ -149,9 +156,7 @@ def customer_edit_view(request, pk):
         form = _conflict_form(request, fresh, form, conflict)
         return render(request, "customers/edit.html", _edit_context(request, fresh, form=form), status=409)
     except ValidationError as exc:
-        for name, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
+        _add_service_errors(form, exc)
         return render(request, "customers/edit.html", _edit_context(request, customer, form=form), status=400)
     if updated.version == before:
         messages.info(request, "No changes to save.")
@@ -331,9 +336,7 @@ def vin_contact_type_view(request, pk, vehicle_pk, code):
                 actor=request.user,
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(name if name in form.fields else None, error)
+            _add_service_errors(form, exc)
     if form.errors:
         context["form"] = form
         return render(request, "customers/edit_vin_type.html", context, status=400)
@@ -357,9 +360,7 @@ def association_add_view(request, pk):
                 actor=request.user,
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(name if name in form.fields else None, error)
+            _add_service_errors(form, exc)
     if form.errors:
         context = _edit_context(request, customer, assoc_form=form)
         return render(request, "customers/edit.html", context, status=400)
