@@ -578,20 +578,29 @@ def _customer_ids(ctx: RunContext, rows: list[SourceRow]) -> dict[str, tuple[int
     return {number: (pk, pk <= ctx.max_id_before) for number, pk in _customers_by_number(ctx.store.pk, numbers, ["id"])}
 
 
+def _owner_or_quarantine(ctx: RunContext, owners: dict, row: SourceRow, quarantine: list) -> tuple[int, bool] | None:
+    """Count a vehicle or repair-order row and return its customer's (id, existed before this run); a row that
+    failed to parse, or whose customer is not on file, is quarantined instead and None is returned."""
+    ctx.file(row.file).seen += 1
+    if "__error__" in row.data:
+        _quarantine(ctx, quarantine, row, row.data["__error__"])
+        return None
+    number = row.data.get("customer_number", "").strip()
+    if number not in owners:
+        reason = "customer_number is empty" if not number else f"customer {number} is not on file"
+        _quarantine(ctx, quarantine, row, reason + " (its customer row is missing or was quarantined)")
+        return None
+    return owners[number]
+
+
 def _apply_vehicles(ctx: RunContext, rows: list[SourceRow], quarantine: list) -> None:
     owners = _customer_ids(ctx, rows)
     pending: dict[tuple[int, str], tuple[SourceRow, str, bool]] = {}
     for row in rows:
-        ctx.file(row.file).seen += 1
-        if "__error__" in row.data:
-            _quarantine(ctx, quarantine, row, row.data["__error__"])
+        owner = _owner_or_quarantine(ctx, owners, row, quarantine)
+        if owner is None:
             continue
-        number = row.data.get("customer_number", "").strip()
-        if number not in owners:
-            reason = "customer_number is empty" if not number else f"customer {number} is not on file"
-            _quarantine(ctx, quarantine, row, reason + " (its customer row is missing or was quarantined)")
-            continue
-        customer_id, existed = owners[number]
+        customer_id, existed = owner
         key = (customer_id, row.data.get("vin", "").replace(" ", "").upper())
         if key in pending:
             ctx.file(row.file).unchanged += 1
@@ -698,19 +707,13 @@ def _apply_repair_orders(ctx: RunContext, rows: list[SourceRow], quarantine: lis
     owners = _customer_ids(ctx, rows)
     pending: dict[str, tuple[SourceRow, str, int]] = {}
     for row in rows:
-        ctx.file(row.file).seen += 1
-        if "__error__" in row.data:
-            _quarantine(ctx, quarantine, row, row.data["__error__"])
-            continue
-        number = row.data.get("customer_number", "").strip()
-        if number not in owners:
-            reason = "customer_number is empty" if not number else f"customer {number} is not on file"
-            _quarantine(ctx, quarantine, row, reason + " (its customer row is missing or was quarantined)")
+        owner = _owner_or_quarantine(ctx, owners, row, quarantine)
+        if owner is None:
             continue
         ro_number = row.data.get("ro_number", "").strip()
         if ro_number in pending:
             ctx.file(row.file).unchanged += 1
-        pending[ro_number] = (row, row.digest or row_hash(row.data), owners[number][0])
+        pending[ro_number] = (row, row.digest or row_hash(row.data), owner[0])
     if not pending:
         return
     stored = dict(
