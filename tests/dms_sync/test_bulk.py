@@ -1,0 +1,101 @@
+"""bulk_insert (COPY / executemany) must store exactly what Django's bulk_create stores."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from contacts.models import ContactMethod, TurnOffEvent, TurnOffTarget
+from customers.models import ContactMethodKind, Customer, CustomerKind, Language, Vehicle
+from dms_sync.services.bulk import FAST_THRESHOLD, bulk_insert
+from tests.customers.factories import DealershipFactory, TurnOffReasonFactory
+
+pytestmark = pytest.mark.django_db
+
+N = FAST_THRESHOLD + 5  # past the threshold: the driver path, not bulk_create
+
+
+def _customers(store, prefix):
+    return [
+        Customer(
+            dealership=store,
+            dms_number=f"{prefix}{i}",
+            dealermine_number=(1 if prefix == "a" else 10_000) + i,
+            kind=CustomerKind.PROSPECT,  # a choices member, not a plain str
+            first_name="Zoë",
+            last_name=f"O'Brien {i}",
+            language=Language.FRENCH,
+            birth_date=date(1980, 2, 29),
+            star_rating=7,
+            labour_sales_total=Decimal("1234.50"),
+            eservice_registered=True,
+            home_phone="+17343052957",
+            user_edited_at={"city": "2026-01-01T00:00:00+00:00"},
+        )
+        for i in range(N)
+    ]
+
+
+def _stored(model, **filters):
+    skip = {"id", "dms_number", "dealermine_number", "created_at", "updated_at", "customer"}
+    return [
+        {k: v for k, v in model_to_dict(obj).items() if k not in skip}
+        for obj in model.objects.filter(**filters).order_by("pk")
+    ]
+
+
+def test_customers_match_bulk_create():
+    store = DealershipFactory()
+    bulk_insert(Customer, _customers(store, "a"))
+    Customer.objects.bulk_create(_customers(store, "b"))
+    ours = _stored(Customer, dms_number__startswith="a")
+    django = _stored(Customer, dms_number__startswith="b")
+    assert len(ours) == N
+    assert ours == django
+    customer = Customer.objects.get(dms_number="a0")
+    assert customer.kind == "prospect" and customer.language == "fr"
+    assert customer.created_at is not None and customer.updated_at is not None
+    assert customer.user_edited_at == {"city": "2026-01-01T00:00:00+00:00"}
+
+
+def test_contact_methods_turn_off_events_and_vehicles_match_bulk_create():
+    store = DealershipFactory()
+    reason = TurnOffReasonFactory(dealership=store, applies_to_contact_method=True)
+    bulk_insert(Customer, _customers(store, "a"))
+    owners = list(Customer.objects.filter(dealership=store).order_by("pk"))
+    now = timezone.now()
+
+    def batch():
+        methods = [
+            ContactMethod(customer=c, method=ContactMethodKind.EMAIL, is_on=False, reason=reason, changed_at=now)
+            for c in owners
+        ]
+        events = [
+            TurnOffEvent(
+                customer=c,
+                target=TurnOffTarget.CONTACT_METHOD,
+                code=ContactMethodKind.EMAIL,
+                is_on=False,
+                reason=reason,
+                actor_label="DMS sync",
+                created_at=now,
+            )
+            for c in owners
+        ]
+        vehicles = [Vehicle(customer=c, vin=f"1HGCM82633A{c.pk:06d}"[-17:], year=2020, make="Honda") for c in owners]
+        return methods, events, vehicles
+
+    for model, objs in zip((ContactMethod, TurnOffEvent, Vehicle), batch(), strict=True):
+        bulk_insert(model, objs)
+    ours = [_stored(model) for model in (ContactMethod, TurnOffEvent, Vehicle)]
+    for model in (ContactMethod, TurnOffEvent, Vehicle):
+        model.objects.all().delete()
+    for model, objs in zip((ContactMethod, TurnOffEvent, Vehicle), batch(), strict=True):
+        model.objects.bulk_create(objs)
+    django = [_stored(model) for model in (ContactMethod, TurnOffEvent, Vehicle)]
+    assert [len(rows) for rows in ours] == [N, N, N]
+    assert ours == django
+    assert ContactMethod.objects.first().method == "email"
+    assert TurnOffEvent.objects.first().target == "contact_method"
