@@ -16,7 +16,9 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-import phonenumbers
+from django.core.exceptions import ValidationError
+
+from customers.phones import phone_normalize
 
 CUSTOMER_COLUMNS = [
     "customer_number",
@@ -486,9 +488,11 @@ class _Generator:
         rng = self.rng
         while True:
             number = f"{rng.choice(AREA_CODES[self.spec.country])}{rng.randint(200, 989)}{rng.randint(0, 9999):04d}"
-            parsed = phonenumbers.parse(number, self.spec.country)
-            if phonenumbers.is_valid_number(parsed):
-                return self._format_like_a_dms(number)
+            try:
+                phone_normalize(number, region=self.spec.country)
+            except ValidationError:
+                continue
+            return self._format_like_a_dms(number)
 
     def _format_like_a_dms(self, digits: str) -> str:
         style = self.rng.random()
