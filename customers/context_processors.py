@@ -1,4 +1,4 @@
-from .selectors import dealerships_for_user
+from .selectors import dealership_list_for_user, dealerships_for_user
 
 CURRENT_STORE_SESSION_KEY = "current_dealership_id"
 
@@ -16,7 +16,7 @@ def current_dealership_id(request):
 def stores(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
-    user_stores = list(dealerships_for_user(user=request.user))
+    user_stores = dealership_list_for_user(user=request.user)
     current = request.session.get(CURRENT_STORE_SESSION_KEY)
     return {
         "user_stores": user_stores,

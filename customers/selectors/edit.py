@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contacts.models import ContactMethod
+from dealermine.db import CompiledQuery
 from dms_sync.models import RemoveRequest, RemoveStatus
 
 from ..models import (
@@ -16,7 +17,7 @@ from ..models import (
     VinContactType,
 )
 from ..verification import verification_age_label
-from .tenancy import customers_for_user
+from .tenancy import customer_for_user_query, customer_get_compiled, customers_for_user
 
 HISTORY_PAGE_SIZE = 50
 CANDIDATE_LIMIT = 20
@@ -27,6 +28,15 @@ def customer_edit_queryset():
     return Customer.objects.select_related(
         "dealership", "inactive_reason", "preferred_advisor", "merge_parent", "inactivated_by"
     )
+
+
+# Every Customer Information view and action loads the customer this way: compiled once (dealermine.db).
+EDIT_CUSTOMER_QUERY = customer_for_user_query(customer_edit_queryset)
+
+
+def customer_edit_get(*, user, pk) -> Customer:
+    """The customer of the user's stores with the screen's joins (404 otherwise)."""
+    return customer_get_compiled(EDIT_CUSTOMER_QUERY, user=user, pk=pk)
 
 
 def customer_history_page(*, customer, page=None):
@@ -103,13 +113,20 @@ def vin_contact_type_grid(*, customer) -> list[dict]:
     return grid
 
 
-def customer_associations(*, customer) -> list[dict]:
-    """Associations in both directions, each with the other customer."""
-    qs = (
-        Association.objects.filter(Q(from_customer=customer) | Q(to_customer=customer))
+ASSOCIATIONS_QUERY = CompiledQuery(
+    lambda *, customer_id: (
+        Association.objects.filter(Q(from_customer_id=customer_id) | Q(to_customer_id=customer_id))
         .select_related("from_customer", "to_customer", "created_by")
         .order_by("-created_at", "-id")
-    )
+    ),
+    customer_id=int,
+)
+
+
+def customer_associations(*, customer) -> list[dict]:
+    """Associations in both directions, each with the other customer (two customer rows joined per association:
+    the query is compiled once)."""
+    qs = ASSOCIATIONS_QUERY.all(customer_id=customer.pk)
     return [
         {
             "association": a,

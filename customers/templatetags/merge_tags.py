@@ -6,8 +6,7 @@ need no change: the partial asks for its own data with `{% merge_panel customer 
 
 from django import template
 
-from customers.models import Customer
-from customers.selectors.duplicates import duplicate_candidates
+from customers.selectors.duplicates import merge_panel_get
 
 register = template.Library()
 
@@ -18,29 +17,4 @@ def merge_panel(context, customer):
     user = getattr(request, "user", None)
     if customer is None or user is None or not getattr(customer, "pk", None):
         return None
-    if customer.merge_parent_id is not None:
-        parent = Customer.objects.filter(pk=customer.merge_parent_id, dealership_id=customer.dealership_id).first()
-        return {"customer": customer, "parent": parent, "children": [], "candidates": []}
-    children = list(
-        Customer.objects.filter(merge_parent=customer)
-        .order_by("merged_at", "id")
-        .only(
-            "id",
-            "first_name",
-            "middle_name",
-            "last_name",
-            "other_name",
-            "kind",
-            "dealermine_number",
-            "dms_number",
-            "merge_parent",
-            "merge_relationship",
-            "merged_at",
-        )
-    )
-    return {
-        "customer": customer,
-        "parent": None,
-        "children": children,
-        "candidates": duplicate_candidates(user=user, customer=customer),
-    }
+    return merge_panel_get(user=user, customer=customer)

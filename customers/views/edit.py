@@ -28,14 +28,13 @@ from ..forms import (
 from ..models import Association
 from ..phones import phone_display
 from ..postal import postal_guess_country, postal_lookup, postal_normalize
-from ..selectors import customer_get_for_user
 from ..selectors.edit import (
     CANDIDATE_LIMIT,
     VIN_TYPES,
     association_candidates,
     contact_method_states,
     customer_associations,
-    customer_edit_queryset,
+    customer_edit_get,
     customer_history_page,
     pending_remove_requests,
     verification_info,
@@ -71,7 +70,7 @@ def wants_json(request) -> bool:
 
 
 def _customer(request, pk):
-    return customer_get_for_user(user=request.user, pk=pk, queryset=customer_edit_queryset())
+    return customer_edit_get(user=request.user, pk=pk)
 
 
 def _edit_url(customer, anchor=""):
