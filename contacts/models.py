@@ -10,18 +10,26 @@ from customers.models import ContactMethodKind, Customer, Dealership, TurnOffRea
 class ContactMethod(models.Model):
     """On/off state of one contact method. No row means the method is on."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_methods")
+    # Indexed by contact_method_unique, which leads with it.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_methods", db_index=False)
     method = models.CharField(max_length=12, choices=ContactMethodKind.choices)
     is_on = models.BooleanField(default=True)
-    reason = models.ForeignKey(TurnOffReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.ForeignKey(
+        TurnOffReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["customer", "method"], name="contact_method_unique"),
+        ]
+        # Optional references indexed only where set (see customers.models.Customer.Meta).
+        indexes = [
+            models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"cmethod_{short}_set_idx")
+            for name, short in (("reason", "reason"), ("changed_by", "changedby"))
         ]
 
     def __str__(self):
@@ -37,24 +45,39 @@ class TurnOffTarget(models.TextChoices):
 class TurnOffEvent(models.Model):
     """Turn Off history: every change of a contact method, VIN contact type or customer status."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="turn_off_events")
+    # Indexed by turnoff_customer_recent_idx, which leads with it.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="turn_off_events", db_index=False)
     vehicle = models.ForeignKey(
-        "customers.Vehicle", null=True, blank=True, on_delete=models.CASCADE, related_name="turn_off_events"
+        "customers.Vehicle",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="turn_off_events",
+        db_index=False,
     )
     target = models.CharField(max_length=20, choices=TurnOffTarget.choices)
     code = models.CharField(max_length=20, help_text="Which method or contact type, e.g. 'email', 'csi', 'owns'.")
     is_on = models.BooleanField()
-    reason = models.ForeignKey(TurnOffReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.ForeignKey(
+        TurnOffReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     comment = models.CharField(max_length=500, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     actor_label = models.CharField(max_length=120, blank=True, help_text="e.g. 'import: optouts.csv', 'DMS sync'.")
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["customer", "-created_at"], name="turnoff_customer_recent_idx")]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="turnoff_customer_recent_idx"),
+            # Optional references indexed only where set (see customers.models.Customer.Meta).
+            *(
+                models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"turnoff_{name}_set_idx")
+                for name in ("vehicle", "reason", "actor")
+            ),
+        ]
 
     def __str__(self):
         return f"{self.customer_id} {self.code} {'on' if self.is_on else 'off'}"

@@ -199,12 +199,13 @@ class Relationship(models.TextChoices):
 
 
 class Customer(models.Model):
-    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="customers")
+    # Indexed by the store-led unique and search indexes (see Meta): a single-column index would only cost writes.
+    dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="customers", db_index=False)
     dealermine_number = models.PositiveBigIntegerField("DealerMine number")
     dms_number = models.CharField("DMS customer number", max_length=32, blank=True)
     kind = models.CharField(max_length=10, choices=CustomerKind.choices, default=CustomerKind.PERSON)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     entered_by_name = models.CharField(
         max_length=120, blank=True, help_text="Who entered a prospect (a user or the DMS salesperson)."
@@ -219,11 +220,16 @@ class Customer(models.Model):
 
     status = models.CharField(max_length=10, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE)
     inactive_reason = models.ForeignKey(
-        TurnOffReason, null=True, blank=True, on_delete=models.PROTECT, related_name="inactive_customers"
+        TurnOffReason,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inactive_customers",
+        db_index=False,
     )
     inactivated_at = models.DateTimeField(null=True, blank=True)
     inactivated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
 
     address1 = models.CharField(max_length=120, blank=True)
@@ -240,7 +246,7 @@ class Customer(models.Model):
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
     day_night = models.CharField("Day/Night", max_length=5, choices=DayNight.choices, blank=True)
     preferred_advisor = models.ForeignKey(
-        ServiceAdvisor, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+        ServiceAdvisor, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers", db_index=False
     )
     twitter_handle = models.CharField("Twitter", max_length=16, blank=True)
 
@@ -273,7 +279,7 @@ class Customer(models.Model):
     last_contact_date = models.DateField(null=True, blank=True)
 
     merge_parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merge_children"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merge_children", db_index=False
     )
     merge_relationship = models.CharField(max_length=20, choices=Relationship.choices, blank=True)
     merged_at = models.DateTimeField(null=True, blank=True)
@@ -319,7 +325,6 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["dealership", "last_name", "first_name"], name="customer_store_name_idx"),
             models.Index(fields=["dealership", "postal_code"], name="customer_store_postal_idx"),
-            models.Index(fields=["dealership", "status"], name="customer_store_status_idx"),
             models.Index(fields=["home_phone"], name="customer_home_phone_idx"),
             models.Index(fields=["work_phone"], name="customer_work_phone_idx"),
             models.Index(fields=["cell_phone"], name="customer_cell_phone_idx"),
@@ -327,7 +332,19 @@ class Customer(models.Model):
             models.Index(Lower("email1"), name="customer_email1_lower_idx"),
             models.Index(Lower("email2"), name="customer_email2_lower_idx"),
             models.Index(Lower("last_name"), name="customer_last_name_lower_idx"),
-            models.Index(fields=["merge_parent"], name="customer_merge_parent_idx"),
+            # The optional references are indexed only where set: a bulk load of new customers writes no entries
+            # for them, and the lookups that need them (a user, reason or advisor being deleted, a parent's
+            # merged files) ask for a value, which implies NOT NULL, so the planner uses the partial index.
+            *(
+                models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"customer_{short}_set_idx")
+                for name, short in (
+                    ("merge_parent", "parent"),
+                    ("entered_by", "enteredby"),
+                    ("inactivated_by", "inactby"),
+                    ("inactive_reason", "inactreason"),
+                    ("preferred_advisor", "advisor"),
+                )
+            ),
         ]
 
     def __str__(self):
@@ -361,14 +378,17 @@ class Customer(models.Model):
 
 
 class Vehicle(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="vehicles")
+    # Indexed by the (customer, vin) unique constraint, which leads with it.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="vehicles", db_index=False)
     vin = models.CharField("VIN", max_length=17)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     make = models.CharField(max_length=40, blank=True)
     model = models.CharField(max_length=60, blank=True)
     delivery_date = models.DateField(null=True, blank=True)
     owns = models.BooleanField(default=True, help_text="Off means the vehicle was sold or traded.")
-    owns_reason = models.ForeignKey(TurnOffReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    owns_reason = models.ForeignKey(
+        TurnOffReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     vin_check_digit_ok = models.BooleanField(default=True, help_text="False: imported with a failing check digit.")
     dms_row_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -377,7 +397,12 @@ class Vehicle(models.Model):
     class Meta:
         ordering = ["-year", "vin"]
         constraints = [models.UniqueConstraint(fields=["customer", "vin"], name="vehicle_unique_vin_per_customer")]
-        indexes = [models.Index(fields=["vin"], name="vehicle_vin_idx")]
+        indexes = [
+            models.Index(fields=["vin"], name="vehicle_vin_idx"),
+            models.Index(
+                fields=["owns_reason"], condition=Q(owns_reason__isnull=False), name="vehicle_owns_reason_set_idx"
+            ),
+        ]
 
     def __str__(self):
         return " ".join(str(p) for p in (self.year, self.make, self.model, self.vin) if p)
@@ -431,7 +456,8 @@ class HistorySource(models.TextChoices):
 class CustomerHistory(models.Model):
     """One entry per save: who or what changed the file, and each field's old -> new value."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="history")
+    # Indexed by history_customer_recent_idx, which leads with it.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="history", db_index=False)
     created_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -513,8 +539,9 @@ class Inquiry(models.Model):
 
 
 class RepairOrder(models.Model):
-    dealership = models.ForeignKey(Dealership, on_delete=models.CASCADE, related_name="repair_orders")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="repair_orders")
+    # Both indexed by the multi-column indexes in Meta that lead with them.
+    dealership = models.ForeignKey(Dealership, on_delete=models.CASCADE, related_name="repair_orders", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="repair_orders", db_index=False)
     ro_number = models.CharField("RO number", max_length=32)
     vin = models.CharField("VIN", max_length=17, blank=True)
     closed_date = models.DateField(null=True, blank=True)

@@ -9,7 +9,8 @@ A run:
    keeps the pages it finished and a re-run converges): unchanged rows are skipped by their row hash;
    bad rows are quarantined with file, line and reason while good rows load; suppressed values are never
    re-added; a user's edit made on or after the row's last_change_date is kept; allow_* flags become
-   contact-method turn-offs; every applied change to an existing customer writes one history entry.
+   contact-method turn-offs; every applied change to an existing customer writes one history entry. The next
+   pages are read by a thread while the current one is written (dms_sync.readahead).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from customers.services.history import history_entry
 
 from ..adapters import AdapterError, DmsAdapter, Page, SourceRow, adapter_for
 from ..models import QuarantinedRow, SuppressedField, Suppression, SyncRun, SyncStatus
+from ..readahead import read_ahead
 from ..rows import (
     BOOKKEEPING_FIELDS,
     FLAG_METHODS,
@@ -57,10 +59,28 @@ CUSTOMER_LABELS = {
 }
 VEHICLE_FIELDS = ["year", "make", "model", "delivery_date", "owns", "vin_check_digit_ok"]
 RO_FIELDS = ["customer_id", "vin", "closed_date", "labour_sale", "parts_sale"]
+#: Columns the pull looks rows up by (see _refresh_statistics).
+ANALYZE_COLUMNS = [
+    (Customer, ["dealership_id", "dms_number", "dealermine_number"]),
+    (Vehicle, ["customer_id", "vin"]),
+    (RepairOrder, ["dealership_id", "ro_number"]),
+]
 
 
 class SyncAlreadyRunning(Exception):
     pass
+
+
+class NewCustomer:
+    """A customer row about to be inserted: its field values (attname -> value), then its id once written.
+    Not a Customer instance: a first import creates hundreds of thousands, and the instance cost more to
+    build than its row costs to write (dms_sync.services.bulk)."""
+
+    __slots__ = ("pk", "values")
+
+    def __init__(self, values: dict):
+        self.values = values
+        self.pk: int | None = None
 
 
 @dataclass
@@ -236,15 +256,21 @@ def dms_pull(
         done = 0
         if progress:
             progress(0, pull.total)
-        for number, page in enumerate(pull.pages(batch_size=batch_size), start=1):
-            _apply_page(ctx, page)
-            done += len(page)
-            _save_counts(ctx)
-            _refresh_statistics(ctx)
-            if progress:
-                progress(done, pull.total)
-            if after_page:
-                after_page(run, number)
+        # The next pages are read while this one is written (dms_sync.readahead); closed explicitly so the reader
+        # has stopped before the adapter is closed, whatever ends the loop.
+        pages = read_ahead(pull.pages(batch_size=batch_size))
+        try:
+            for number, page in enumerate(pages, start=1):
+                _apply_page(ctx, page)
+                done += len(page)
+                _save_counts(ctx)
+                _refresh_statistics(ctx)
+                if progress:
+                    progress(done, pull.total)
+                if after_page:
+                    after_page(run, number)
+        finally:
+            pages.close()
         _finish_warnings(ctx, pull.warnings)
         _save_counts(
             ctx,
@@ -277,9 +303,15 @@ def _refresh_statistics(ctx: RunContext) -> None:
     created = ctx.totals().created
     if created < max(10_000, 2 * ctx.analyzed_at_created):
         return
-    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Customer, Vehicle, RepairOrder))
+    # Only the columns the pull's own lookups filter on: a full ANALYZE of the customer table also computes the
+    # statistics of every expression index (trigram, reverse phones), ~10x the time. Autovacuum analyzes the
+    # whole tables after the run, as it would after any large change.
+    q = connection.ops.quote_name
+    targets = ", ".join(
+        f"{q(model._meta.db_table)} ({', '.join(q(c) for c in columns)})" for model, columns in ANALYZE_COLUMNS
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
+        cursor.execute(f"ANALYZE {targets}")
     ctx.analyzed_at_created = created
 
 
@@ -395,15 +427,17 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
     numbers = [t[1] for t in todo]
     existing_ids = [found[n][0] for n in numbers if n in found]
     existing = (
-        {c.dms_number: c for c in Customer.objects.select_for_update().filter(pk__in=existing_ids).order_by("pk")}
+        {c.dms_number: c for c in Customer.objects.select_for_update().filter(pk__any_of=existing_ids).order_by("pk")}
         if existing_ids
         else {}
     )
     suppressed = set(
-        Suppression.objects.filter(dealership=store, dms_number__in=numbers).values_list("dms_number", "field", "value")
+        Suppression.objects.filter(dealership=store, dms_number__any_of=numbers).values_list(
+            "dms_number", "field", "value"
+        )
     )
     now = timezone.now()
-    new_customers: list[tuple[Customer, dict]] = []
+    new_customers: list[tuple[NewCustomer, dict]] = []
     changed: list[Customer] = []
     hash_only: list[Customer] = []
     changed_fields: set[str] = set()
@@ -420,8 +454,8 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
         if customer is None:
             if values.get("kind") == "prospect" and values.get("activity_salesperson"):
                 values["entered_by_name"] = values["activity_salesperson"]
-            customer = Customer(dealership=store, dms_number=number, dms_row_hash=digest, **values)
-            new_customers.append((customer, flags))
+            values.update(dealership_id=store.pk, dms_number=number, dms_row_hash=digest)
+            new_customers.append((NewCustomer(values), flags))
             counts.created += 1
             continue
         changes = []
@@ -462,12 +496,11 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
             next_dealermine_number=F("next_dealermine_number") + len(new_customers)
         )
         for offset, (customer, _flags) in enumerate(new_customers):
-            customer.dealermine_number = first + offset
-        bulk_insert(Customer, [c for c, _ in new_customers])
-        if any(c.pk is None for c, _ in new_customers):  # COPY (or a backend without RETURNING)
-            ids = dict(_customers_by_number(store.pk, [c.dms_number for c, _ in new_customers], ["id"]))
-            for c, _ in new_customers:
-                c.pk = ids[c.dms_number]
+            customer.values["dealermine_number"] = first + offset
+        bulk_insert(Customer, [c.values for c, _ in new_customers])
+        ids = dict(_customers_by_number(store.pk, [c.values["dms_number"] for c, _ in new_customers], ["id"]))
+        for c, _ in new_customers:
+            c.pk = ids[c.values["dms_number"]]
     if changed:
         Customer.objects.bulk_update(
             changed, sorted(changed_fields | {"dms_row_hash", "version", "updated_at"}), batch_size=500
@@ -481,7 +514,7 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
     if pending:
         current = {
             (m.customer_id, m.method): m
-            for m in ContactMethod.objects.filter(customer_id__in=[c.pk for c, _f, _h in pending])
+            for m in ContactMethod.objects.filter(customer_id__any_of=[c.pk for c, _f, _h in pending])
         }
         creates, updates, events = [], [], []
         for customer, flags, changes in pending:
@@ -555,19 +588,18 @@ def _customers_by_number(store_id: int, numbers, columns: list[str]) -> list[tup
     """
     numbers = list(numbers)
     q = connection.ops.quote_name
+    # Only quoted identifiers and placeholders are interpolated; every value is a parameter.
+    select = ", ".join(q(c) for c in ["dms_number", *columns])
+    number = q("dms_number")
+    head = f"SELECT {select} FROM {q(Customer._meta.db_table)} WHERE {q('dealership_id')} = %s AND NOT ({number} = '')"  # noqa: S608
     rows: list[tuple] = []
-    for start in range(0, len(numbers), 900):
-        chunk = numbers[start : start + 900]
-        # Only quoted identifiers and placeholders are interpolated; every value is a parameter.
-        select = ", ".join(q(c) for c in ["dms_number", *columns])
-        placeholders = ", ".join(["%s"] * len(chunk))
-        number = q("dms_number")
-        sql = (
-            f"SELECT {select} FROM {q(Customer._meta.db_table)} "  # noqa: S608
-            f"WHERE {q('dealership_id')} = %s AND {number} IN ({placeholders}) AND NOT ({number} = '')"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [store_id, *chunk])
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # the whole page as one array parameter (dealermine.lookups)
+            cursor.execute(f"{head} AND {number} = ANY(%s)", [store_id, numbers])
+            return cursor.fetchall()
+        for start in range(0, len(numbers), 900):
+            chunk = numbers[start : start + 900]
+            cursor.execute(f"{head} AND {number} IN ({', '.join(['%s'] * len(chunk))})", [store_id, *chunk])
             rows.extend(cursor.fetchall())
     return rows
 
@@ -611,7 +643,7 @@ def _apply_vehicles(ctx: RunContext, rows: list[SourceRow], quarantine: list) ->
     # customer x VIN pair. Customers have a handful of vehicles, so the extra rows cost nothing.
     stored = {
         (customer_id, vin): digest
-        for customer_id, vin, digest in Vehicle.objects.filter(customer_id__in={k[0] for k in pending}).values_list(
+        for customer_id, vin, digest in Vehicle.objects.filter(customer_id__any_of={k[0] for k in pending}).values_list(
             "customer_id", "vin", "dms_row_hash"
         )
     }
@@ -634,7 +666,7 @@ def _apply_vehicles(ctx: RunContext, rows: list[SourceRow], quarantine: list) ->
     current = (
         {
             (v.customer_id, v.vin): v
-            for v in Vehicle.objects.filter(customer_id__in={k[0] for k in known}).only(
+            for v in Vehicle.objects.filter(customer_id__any_of={k[0] for k in known}).only(
                 "id", "customer_id", "vin", "dms_row_hash", "owns_reason_id", *VEHICLE_FIELDS
             )
             if (v.customer_id, v.vin) in latest
@@ -648,7 +680,8 @@ def _apply_vehicles(ctx: RunContext, rows: list[SourceRow], quarantine: list) ->
         counts = ctx.file(row.file)
         vehicle = current.get((customer_id, vin))
         if vehicle is None:
-            creates.append(Vehicle(customer_id=customer_id, dms_row_hash=digest, **values))
+            values.update(customer_id=customer_id, dms_row_hash=digest)
+            creates.append(values)
             counts.created += 1
             if existed:
                 changes_by_customer.setdefault(customer_id, []).append(
@@ -717,7 +750,7 @@ def _apply_repair_orders(ctx: RunContext, rows: list[SourceRow], quarantine: lis
     if not pending:
         return
     stored = dict(
-        RepairOrder.objects.filter(dealership=ctx.store, ro_number__in=list(pending)).values_list(
+        RepairOrder.objects.filter(dealership=ctx.store, ro_number__any_of=list(pending)).values_list(
             "ro_number", "dms_row_hash"
         )
     )
@@ -736,7 +769,7 @@ def _apply_repair_orders(ctx: RunContext, rows: list[SourceRow], quarantine: lis
         return
     known = [n for n in latest if n in stored]
     current = (
-        {ro.ro_number: ro for ro in RepairOrder.objects.filter(dealership=ctx.store, ro_number__in=known)}
+        {ro.ro_number: ro for ro in RepairOrder.objects.filter(dealership=ctx.store, ro_number__any_of=known)}
         if known
         else {}
     )
@@ -745,7 +778,8 @@ def _apply_repair_orders(ctx: RunContext, rows: list[SourceRow], quarantine: lis
         counts = ctx.file(row.file)
         ro = current.get(ro_number)
         if ro is None:
-            creates.append(RepairOrder(dealership=ctx.store, customer_id=customer_id, dms_row_hash=digest, **values))
+            values.update(dealership_id=ctx.store.pk, customer_id=customer_id, dms_row_hash=digest)
+            creates.append(values)
             counts.created += 1
         else:
             ro.customer_id = customer_id

@@ -8,7 +8,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from contacts.models import ContactMethod, TurnOffEvent, TurnOffTarget
-from customers.models import ContactMethodKind, Customer, CustomerKind, Language, Vehicle
+from customers.models import ContactMethodKind, Customer, CustomerKind, Language, RepairOrder, Vehicle
 from dms_sync.services.bulk import FAST_THRESHOLD, bulk_insert
 from tests.customers.factories import DealershipFactory, TurnOffReasonFactory
 
@@ -99,3 +99,57 @@ def test_contact_methods_turn_off_events_and_vehicles_match_bulk_create():
     assert ours == django
     assert ContactMethod.objects.first().method == "email"
     assert TurnOffEvent.objects.first().target == "contact_method"
+
+
+def test_rows_given_as_values_match_bulk_create():
+    """The pull hands new rows as dicts of attname -> value: a field left out takes its default."""
+    store = DealershipFactory()
+    bulk_insert(Customer, _customers(store, "a"))
+    owners = list(Customer.objects.filter(dealership=store).order_by("pk"))
+
+    def values():
+        vehicles = [
+            {"customer_id": c.pk, "vin": f"1HGCM82633A{c.pk:06d}"[-17:], "year": 2020, "make": "Honda"} for c in owners
+        ]
+        orders = [
+            {
+                "dealership_id": store.pk,
+                "customer_id": c.pk,
+                "ro_number": f"RO{c.pk}",
+                "closed_date": date(2026, 1, 31),
+                "labour_sale": Decimal("99.95"),
+            }
+            for c in owners
+        ]
+        customers = [
+            {
+                "dealership_id": store.pk,
+                "dms_number": f"v{i}",
+                "dealermine_number": 50_000 + i,
+                "kind": CustomerKind.BUSINESS,
+                "other_name": "Ünïcode Fleet Ltd",
+                "user_edited_at": {"city": "2026-01-01T00:00:00+00:00"},
+            }
+            for i in range(N)
+        ]
+        return vehicles, orders, customers
+
+    for model, rows in zip((Vehicle, RepairOrder, Customer), values(), strict=True):
+        bulk_insert(model, rows)
+    ours = [_stored(Vehicle), _stored(RepairOrder), _stored(Customer, dms_number__startswith="v")]
+    Vehicle.objects.all().delete()
+    RepairOrder.objects.all().delete()
+    Customer.objects.filter(dms_number__startswith="v").delete()
+    for model, rows in zip((Vehicle, RepairOrder, Customer), values(), strict=True):
+        model.objects.bulk_create([model(**row) for row in rows])
+    django = [_stored(Vehicle), _stored(RepairOrder), _stored(Customer, dms_number__startswith="v")]
+    assert [len(rows) for rows in ours] == [N, N, N]
+    assert ours == django
+    vehicle = Vehicle.objects.first()
+    assert vehicle.owns is True and vehicle.created_at is not None  # defaults and auto_now_add filled in
+
+
+def test_few_rows_given_as_values_go_through_bulk_create():
+    store = DealershipFactory()
+    bulk_insert(Customer, [{"dealership_id": store.pk, "dms_number": "x1", "dealermine_number": 1}])
+    assert Customer.objects.get(dms_number="x1").kind == CustomerKind.PERSON
