@@ -28,7 +28,9 @@ class RowError(ValueError):
     """The row cannot be loaded; the message is the quarantine reason."""
 
 
-KINDS = {"P": CustomerKind.PERSON, "B": CustomerKind.BUSINESS, "R": CustomerKind.PROSPECT}
+# Plain values, not the choices members: members cost an enum lookup per use and a conversion when written.
+KINDS = {"P": CustomerKind.PERSON.value, "B": CustomerKind.BUSINESS.value, "R": CustomerKind.PROSPECT.value}
+LANGUAGES = frozenset(Language.values)
 COUNTRIES = {"US": "US", "USA": "US", "UNITED STATES": "US", "CA": "CA", "CAN": "CA", "CANADA": "CA"}
 LANGUAGE_NAMES = {
     "english": "en",
@@ -192,8 +194,8 @@ def customer_values(data: dict[str, str], *, store_country: str) -> tuple[dict, 
             values[field] = _date(column, data[column])
     if "language" in data:
         language = data["language"].lower()
-        if language and language not in Language.values:
-            language = LANGUAGE_NAMES.get(language, Language.OTHER)
+        if language and language not in LANGUAGES:
+            language = LANGUAGE_NAMES.get(language, Language.OTHER.value)
         values["language"] = language
     if "gender" in data:
         gender = data["gender"].upper()[:1] if data["gender"] else ""

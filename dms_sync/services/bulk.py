@@ -14,6 +14,7 @@ never used as objects, and building a model instance cost more than writing its 
 """
 
 import enum
+import json
 from functools import partial
 
 from django.db import connection, connections, models
@@ -68,7 +69,12 @@ def _value_rows(fields, dicts, db):
     convert = []
     for f, (attname, fast) in zip(fields, _converters(fields, db), strict=True):
         stamped = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        template.append(f.get_db_prep_save(now if stamped else f.get_default(), db))
+        default = now if stamped else f.get_default()
+        if db.vendor == "postgresql" and isinstance(f, models.JSONField):
+            # COPY takes JSON as text: dumped once here rather than by the driver for every row.
+            template.append(json.dumps(default, cls=f.encoder))
+        else:
+            template.append(f.get_db_prep_save(default, db))
         convert.append(fast if attname else partial(_prepare, f, db))
     for values in dicts:
         row = template.copy()

@@ -526,25 +526,33 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
                         continue
                     if flag and (state.changed_by_id is not None or state.reason_id != ctx.dms_reason.pk):
                         continue
-                    if state is None:
-                        state = ContactMethod(customer_id=customer.pk, method=method)
-                        creates.append(state)
-                    else:
-                        updates.append(state)
-                    state.is_on = flag
-                    state.reason = None if flag else ctx.dms_reason
-                    state.changed_by = None
-                    state.changed_at = now
-                    events.append(
-                        TurnOffEvent(
-                            customer_id=customer.pk,
-                            target=TurnOffTarget.CONTACT_METHOD,
-                            code=method,
-                            is_on=flag,
-                            reason=None if flag else ctx.dms_reason,
-                            actor_label=DMS_LABEL,
-                            created_at=now,
+                    reason_id = None if flag else ctx.dms_reason.pk
+                    if state is None:  # new rows as plain values (dms_sync.services.bulk)
+                        creates.append(
+                            {
+                                "customer_id": customer.pk,
+                                "method": method,
+                                "is_on": flag,
+                                "reason_id": reason_id,
+                                "changed_at": now,
+                            }
                         )
+                    else:
+                        state.is_on = flag
+                        state.reason_id = reason_id
+                        state.changed_by = None
+                        state.changed_at = now
+                        updates.append(state)
+                    events.append(
+                        {
+                            "customer_id": customer.pk,
+                            "target": TurnOffTarget.CONTACT_METHOD.value,
+                            "code": method,
+                            "is_on": flag,
+                            "reason_id": reason_id,
+                            "actor_label": DMS_LABEL,
+                            "created_at": now,
+                        }
                     )
                     if changes is not None:
                         label = ContactMethod(method=method).get_method_display()
