@@ -324,13 +324,14 @@ class Customer(models.Model):
         ]
         indexes = [
             models.Index(fields=["dealership", "last_name", "first_name"], name="customer_store_name_idx"),
-            models.Index(fields=["dealership", "postal_code"], name="customer_store_postal_idx"),
-            models.Index(fields=["home_phone"], name="customer_home_phone_idx"),
-            models.Index(fields=["work_phone"], name="customer_work_phone_idx"),
-            models.Index(fields=["cell_phone"], name="customer_cell_phone_idx"),
-            models.Index(fields=["fax"], name="customer_fax_idx"),
-            models.Index(Lower("email1"), name="customer_email1_lower_idx"),
-            models.Index(Lower("email2"), name="customer_email2_lower_idx"),
+            # Phones and emails are indexed only where present (many customers have no work phone, fax or
+            # second email): a lookup must repeat the condition (`~Q(home_phone="")`) for PostgreSQL to use them.
+            *(
+                models.Index(fields=[name], condition=~Q(**{name: ""}), name=f"customer_{name}_idx")
+                for name in ("home_phone", "work_phone", "cell_phone", "fax")
+            ),
+            models.Index(Lower("email1"), condition=~Q(email1=""), name="customer_email1_lower_idx"),
+            models.Index(Lower("email2"), condition=~Q(email2=""), name="customer_email2_lower_idx"),
             models.Index(Lower("last_name"), name="customer_last_name_lower_idx"),
             # The optional references are indexed only where set: a bulk load of new customers writes no entries
             # for them, and the lookups that need them (a user, reason or advisor being deleted, a parent's

@@ -181,7 +181,9 @@ def opt_outs_import(*, dealership, stream, filename: str, reason: TurnOffReason,
             if kind == "cell_phone":
                 matches = customers.filter(cell_phone=key)
             else:
-                matches = customers.annotate(e1=Lower("email1"), e2=Lower("email2")).filter(Q(e1=key) | Q(e2=key))
+                matches = customers.annotate(e1=Lower("email1"), e2=Lower("email2")).filter(
+                    (Q(e1=key) & ~Q(email1="")) | (Q(e2=key) & ~Q(email2=""))  # the indexes are partial
+                )
             matched = list(matches.order_by("pk"))
             if not matched:
                 result.unknown_keys.append((reader.line_num, key))

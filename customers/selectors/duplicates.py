@@ -55,9 +55,10 @@ def _candidates_query(*, user_id, dealership_id, exclude_pk, last, first_initial
     phones = [slots[name] for name in PHONE_SLOTS]
     emails = [slots[name] for name in EMAIL_SLOTS]
     cond = Q()
+    # Each branch repeats the partial index's condition (`<> ''`) so PostgreSQL can use it (models.Customer).
     for f, _ in PHONE_FIELDS:
-        cond |= Q(**{f"{f}__in": phones})
-    cond |= Q(e1__in=emails) | Q(e2__in=emails)
+        cond |= Q(**{f"{f}__in": phones}) & ~Q(**{f: ""})
+    cond |= (Q(e1__in=emails) & ~Q(email1="")) | (Q(e2__in=emails) & ~Q(email2=""))
     cond |= Q(ln=last, fn__startswith=first_initial, postal_code=postal)
     return (
         Customer.objects.filter(dealership__in=dealerships_for_user_id(user_id=user_id), dealership_id=dealership_id)

@@ -246,13 +246,14 @@ def _tagged(qs: QuerySet, kind: str, prefix: str = "") -> QuerySet:
 def _id_parts(base: QuerySet, plan: SearchPlan) -> list[QuerySet]:
     parts: list[QuerySet] = []
     if plan.email:
-        parts.append(_tagged(base.annotate(e1=Lower("email1")).filter(e1=plan.email), "email"))
-        parts.append(_tagged(base.annotate(e2=Lower("email2")).filter(e2=plan.email), "email"))
+        # The email, phone and company-name indexes are partial (`<> ''`): each branch repeats the condition.
+        parts.append(_tagged(base.annotate(e1=Lower("email1")).filter(e1=plan.email).exclude(email1=""), "email"))
+        parts.append(_tagged(base.annotate(e2=Lower("email2")).filter(e2=plan.email).exclude(email2=""), "email"))
     if plan.phone_digits:
         kind = "phone" if len(plan.phone_digits) >= 10 else "phone_partial"
         reversed_digits = plan.phone_digits[::-1]
         for column, _label in PHONE_COLUMNS:
-            qs = base.annotate(rev=Reverse(column)).filter(rev__startswith=reversed_digits)
+            qs = base.annotate(rev=Reverse(column)).filter(rev__startswith=reversed_digits).exclude(**{column: ""})
             parts.append(_tagged(qs, kind))
     if plan.dealermine_number is not None:
         qs = base.filter(dealermine_number=plan.dealermine_number)
@@ -283,7 +284,7 @@ def _name_branches(plan: SearchPlan) -> tuple[list[tuple[Q, tuple[str, ...]]], l
     tokens = plan.name_tokens
     phrase = " ".join(tokens)
     by_last = ("ln", "fn", "id")
-    branches = [(Q(ln__startswith=phrase), by_last), (Q(on__startswith=phrase), ("on", "id"))]
+    branches = [(Q(ln__startswith=phrase), by_last), (Q(on__startswith=phrase) & ~Q(other_name=""), ("on", "id"))]
     exact_pairs: list[tuple[str, str]] = [(phrase, "")]
     for k in range(1, len(tokens)):
         left, right = " ".join(tokens[:k]), " ".join(tokens[k:])
