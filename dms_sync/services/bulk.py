@@ -15,7 +15,9 @@ never used as objects, and building a model instance cost more than writing its 
 
 import enum
 import json
+from collections.abc import Iterable
 from functools import partial
+from itertools import chain
 
 from django.db import connection, connections, models
 from django.utils import timezone
@@ -88,14 +90,26 @@ def _prepare(field, db, value):
     return field.get_db_prep_save(value, db)
 
 
-def bulk_insert(model, objs: list, *, batch_size: int = 500) -> None:
-    """Insert model instances, or dicts of attname -> value (see the module docstring)."""
-    if not objs:
-        return
-    as_values = isinstance(objs[0], dict)
-    if len(objs) < FAST_THRESHOLD:
-        model.objects.bulk_create([model(**o) for o in objs] if as_values else objs, batch_size=batch_size)
-        return
+def bulk_insert(model, objs: Iterable, *, batch_size: int = 500) -> None:
+    """Insert a list of model instances, or any iterable of dicts of attname -> value (see the module
+    docstring). Dicts always go through the driver and are consumed as the rows are sent: a generator that
+    validates rows as it yields them overlaps that work with the database's."""
+    if isinstance(objs, list):
+        if not objs:
+            return
+        if not isinstance(objs[0], dict):
+            if len(objs) < FAST_THRESHOLD:
+                model.objects.bulk_create(objs, batch_size=batch_size)
+                return
+            _write(model, objs, as_values=False)
+            return
+    rows = iter(objs)
+    first = next(rows, None)
+    if first is not None:  # nothing to write: no COPY round trip
+        _write(model, chain([first], rows), as_values=True)
+
+
+def _write(model, objs: Iterable, *, as_values: bool) -> None:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)

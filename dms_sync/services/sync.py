@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from contacts.models import ContactMethod, TurnOffEvent, TurnOffTarget
@@ -410,10 +410,14 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
         number: (pk, digest) for number, pk, digest in _customers_by_number(store.pk, latest, ["id", "dms_row_hash"])
     }
     stored = {number: digest for number, (_pk, digest) in found.items()}
-    todo: list[tuple[SourceRow, str, str, dict, dict]] = []
+    todo: list[tuple[SourceRow, str, str, dict, dict]] = []  # changed rows of customers on file
+    fresh: list[tuple[SourceRow, str, str]] = []  # new customers: validated as they are written
     for number, (row, digest) in latest.items():
         if stored.get(number) == digest:
             ctx.file(row.file).unchanged += 1
+            continue
+        if number not in found:
+            fresh.append((row, number, digest))
             continue
         try:
             values, flags = customer_values(row.data, store_country=store.country)
@@ -421,11 +425,11 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
             _quarantine(ctx, quarantine, row, str(exc))
             continue
         todo.append((row, number, digest, values, flags))
-    if not todo:
+    if not todo and not fresh:
         return
 
-    numbers = [t[1] for t in todo]
-    existing_ids = [found[n][0] for n in numbers if n in found]
+    numbers = [t[1] for t in todo] + [t[1] for t in fresh]
+    existing_ids = [found[t[1]][0] for t in todo]
     existing = (
         {c.dms_number: c for c in Customer.objects.select_for_update().filter(pk__any_of=existing_ids).order_by("pk")}
         if existing_ids
@@ -437,7 +441,6 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
         )
     )
     now = timezone.now()
-    new_customers: list[tuple[NewCustomer, dict]] = []
     changed: list[Customer] = []
     hash_only: list[Customer] = []
     changed_fields: set[str] = set()
@@ -446,18 +449,11 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
 
     for row, number, digest, values, flags in todo:
         counts = ctx.file(row.file)
-        for name in SUPPRESSIBLE:
-            if values.get(name) and (number, name, values[name]) in suppressed:
-                ctx.suppressed_skips += 1
-                values.pop(name)
         customer = existing.get(number)
-        if customer is None:
-            if values.get("kind") == "prospect" and values.get("activity_salesperson"):
-                values["entered_by_name"] = values["activity_salesperson"]
-            values.update(dealership_id=store.pk, dms_number=number, dms_row_hash=digest)
-            new_customers.append((NewCustomer(values), flags))
-            counts.created += 1
+        if customer is None:  # deleted since the lookup: written as a new customer
+            fresh.append((row, number, digest))
             continue
+        _drop_suppressed(ctx, number, values, suppressed)
         changes = []
         last_change = values.get("dms_last_change_date", customer.dms_last_change_date)
         for name, new in values.items():
@@ -489,18 +485,7 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
             hash_only.append(customer)
             counts.unchanged += 1
 
-    if new_customers:
-        # Reserve a block of DealerMine numbers under the store row lock.
-        first = Dealership.objects.select_for_update().values_list("next_dealermine_number", flat=True).get(pk=store.pk)
-        Dealership.objects.filter(pk=store.pk).update(
-            next_dealermine_number=F("next_dealermine_number") + len(new_customers)
-        )
-        for offset, (customer, _flags) in enumerate(new_customers):
-            customer.values["dealermine_number"] = first + offset
-        bulk_insert(Customer, [c.values for c, _ in new_customers])
-        ids = dict(_customers_by_number(store.pk, [c.values["dms_number"] for c, _ in new_customers], ["id"]))
-        for c, _ in new_customers:
-            c.pk = ids[c.values["dms_number"]]
+    new_customers = _insert_new_customers(ctx, fresh, suppressed, quarantine)
     if changed:
         Customer.objects.bulk_update(
             changed, sorted(changed_fields | {"dms_row_hash", "version", "updated_at"}), batch_size=500
@@ -587,8 +572,73 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
     CustomerHistory.objects.bulk_create(history, batch_size=500)
 
 
+def _drop_suppressed(ctx: RunContext, number: str, values: dict, suppressed: set) -> None:
+    """A value a coordinator removed (Suppression) is never re-added by the DMS."""
+    for name in SUPPRESSIBLE:
+        if values.get(name) and (number, name, values[name]) in suppressed:
+            ctx.suppressed_skips += 1
+            values.pop(name)
+
+
+def _insert_new_customers(ctx: RunContext, fresh: list, suppressed: set, quarantine: list) -> list:
+    """Validate the new customers' rows while COPY writes them, and return [(NewCustomer with its id, flags)].
+
+    Validation feeds the COPY row by row, so PostgreSQL indexes the rows already sent while Python validates
+    the next ones instead of waiting for the whole page. DealerMine numbers are handed out in order under the
+    store row lock, and the store's counter moves past the last one used (quarantined rows take none).
+    """
+    if not fresh:
+        return []
+    store = ctx.store
+    first = Dealership.objects.select_for_update().values_list("next_dealermine_number", flat=True).get(pk=store.pk)
+    written: list[tuple[NewCustomer, dict]] = []
+
+    def values_in_order():
+        for row, number, digest in fresh:
+            try:
+                values, flags = customer_values(row.data, store_country=store.country)
+            except RowError as exc:
+                _quarantine(ctx, quarantine, row, str(exc))
+                continue
+            _drop_suppressed(ctx, number, values, suppressed)
+            if values.get("kind") == "prospect" and values.get("activity_salesperson"):
+                values["entered_by_name"] = values["activity_salesperson"]
+            values.update(
+                dealership_id=store.pk, dms_number=number, dms_row_hash=digest, dealermine_number=first + len(written)
+            )
+            written.append((NewCustomer(values), flags))
+            ctx.file(row.file).created += 1
+            yield values
+
+    bulk_insert(Customer, values_in_order())
+    if written:
+        Dealership.objects.filter(pk=store.pk).update(next_dealermine_number=first + len(written))
+        ids = dict(_customers_by_number(store.pk, [c.values["dms_number"] for c, _ in written], ["id"]))
+        for c, _ in written:
+            c.pk = ids[c.values["dms_number"]]
+    return written
+
+
 def _customers_by_number(store_id: int, numbers, columns: list[str]) -> list[tuple]:
-    """(dms_number, *columns) of the store's customers with these DMS numbers.
+    """(dms_number, *columns) of the store's customers with these DMS numbers."""
+    q = connection.ops.quote_name
+    select = ", ".join(q(c) for c in ["dms_number", *columns])
+    return _by_customer_number(f"SELECT {select} FROM {q(Customer._meta.db_table)}", store_id, numbers)  # noqa: S608
+
+
+def _vehicle_hashes_by_number(store_id: int, numbers) -> list[tuple]:
+    """(customer DMS number, VIN, row hash) of the vehicles of the store's customers with these DMS numbers."""
+    q = connection.ops.quote_name
+    customers, vehicles = q(Customer._meta.db_table), q(Vehicle._meta.db_table)
+    head = (
+        f"SELECT {customers}.{q('dms_number')}, {vehicles}.{q('vin')}, {vehicles}.{q('dms_row_hash')} "  # noqa: S608
+        f"FROM {vehicles} JOIN {customers} ON {customers}.{q('id')} = {vehicles}.{q('customer_id')}"
+    )
+    return _by_customer_number(head, store_id, numbers, table=customers)
+
+
+def _by_customer_number(head: str, store_id: int, numbers, *, table: str = "") -> list[tuple]:
+    """Rows of `head` (a SELECT ... FROM over the customer table) for the store's customers with these numbers.
 
     Raw SQL on purpose: the (dealership, dms_number) unique index is partial (dms_number <> ''), and SQLite
     uses a partial index only when the query repeats its condition with a literal. The ORM binds '' as a
@@ -596,10 +646,10 @@ def _customers_by_number(store_id: int, numbers, columns: list[str]) -> list[tup
     """
     numbers = list(numbers)
     q = connection.ops.quote_name
+    prefix = f"{table}." if table else ""
     # Only quoted identifiers and placeholders are interpolated; every value is a parameter.
-    select = ", ".join(q(c) for c in ["dms_number", *columns])
-    number = q("dms_number")
-    head = f"SELECT {select} FROM {q(Customer._meta.db_table)} WHERE {q('dealership_id')} = %s AND NOT ({number} = '')"  # noqa: S608
+    number = f"{prefix}{q('dms_number')}"
+    head = f"{head} WHERE {prefix}{q('dealership_id')} = %s AND NOT ({number} = '')"
     rows: list[tuple] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # the whole page as one array parameter (dealermine.lookups)
@@ -618,13 +668,18 @@ def _customer_ids(ctx: RunContext, rows: list[SourceRow]) -> dict[str, tuple[int
     return {number: (pk, pk <= ctx.max_id_before) for number, pk in _customers_by_number(ctx.store.pk, numbers, ["id"])}
 
 
-def _owner_or_quarantine(ctx: RunContext, owners: dict, row: SourceRow, quarantine: list) -> tuple[int, bool] | None:
-    """Count a vehicle or repair-order row and return its customer's (id, existed before this run); a row that
-    failed to parse, or whose customer is not on file, is quarantined instead and None is returned."""
+def _readable(ctx: RunContext, row: SourceRow, quarantine: list) -> bool:
+    """Count a vehicle or repair-order row; one that failed to parse is quarantined and False returned."""
     ctx.file(row.file).seen += 1
     if "__error__" in row.data:
         _quarantine(ctx, quarantine, row, row.data["__error__"])
-        return None
+        return False
+    return True
+
+
+def _owner_or_quarantine(ctx: RunContext, owners: dict, row: SourceRow, quarantine: list) -> tuple[int, bool] | None:
+    """The (id, existed before this run) of a row's customer; a row whose customer is not on file is
+    quarantined instead and None is returned."""
     number = row.data.get("customer_number", "").strip()
     if number not in owners:
         reason = "customer_number is empty" if not number else f"customer {number} is not on file"
@@ -634,67 +689,65 @@ def _owner_or_quarantine(ctx: RunContext, owners: dict, row: SourceRow, quaranti
 
 
 def _apply_vehicles(ctx: RunContext, rows: list[SourceRow], quarantine: list) -> None:
-    owners = _customer_ids(ctx, rows)
-    pending: dict[tuple[int, str], tuple[SourceRow, str, bool]] = {}
+    # Unchanged rows are recognised by DMS customer number + VIN, joined to the stored vehicles in one query;
+    # only the rows left need their customer's id (a second lookup), so a re-run of an unchanged extract skips it.
+    pending: dict[tuple[str, str], tuple[SourceRow, str]] = {}
     for row in rows:
+        if not _readable(ctx, row, quarantine):
+            continue
+        key = (row.data.get("customer_number", "").strip(), row.data.get("vin", "").replace(" ", "").upper())
+        if key in pending:
+            ctx.file(row.file).unchanged += 1
+        pending[key] = (row, row.digest or row_hash(row.data))
+    if not pending:
+        return
+    by_number = {
+        (number, vin): digest
+        for number, vin, digest in _vehicle_hashes_by_number(ctx.store.pk, {k[0] for k in pending} - {""})
+    }
+    todo = []
+    for key, (row, digest) in pending.items():
+        if by_number.get(key) == digest:
+            ctx.file(row.file).unchanged += 1  # the cheap path: same row as last time, not even parsed
+        else:
+            todo.append((key, row, digest))
+    if not todo:
+        return
+    owners = _customer_ids(ctx, [row for _key, row, _digest in todo])
+    latest: dict[tuple[int, str], tuple[SourceRow, str, dict, bool]] = {}  # changed vehicles on file
+    fresh: list[tuple[tuple[int, str], SourceRow, str, bool]] = []  # new ones: validated as they are written
+    for (number, vin), row, digest in todo:
         owner = _owner_or_quarantine(ctx, owners, row, quarantine)
         if owner is None:
             continue
         customer_id, existed = owner
-        key = (customer_id, row.data.get("vin", "").replace(" ", "").upper())
-        if key in pending:
-            ctx.file(row.file).unchanged += 1
-        pending[key] = (row, row.digest or row_hash(row.data), existed)
-    if not pending:
-        return
-    # By customer only (the unique index's first column): IN lists on both columns make SQLite probe every
-    # customer x VIN pair. Customers have a handful of vehicles, so the extra rows cost nothing.
-    stored = {
-        (customer_id, vin): digest
-        for customer_id, vin, digest in Vehicle.objects.filter(customer_id__any_of={k[0] for k in pending}).values_list(
-            "customer_id", "vin", "dms_row_hash"
-        )
-    }
-    latest: dict[tuple[int, str], tuple[SourceRow, str, dict, bool]] = {}
-    for key, (row, digest, existed) in pending.items():
-        if stored.get(key) == digest:
-            ctx.file(row.file).unchanged += 1  # the cheap path: same row as last time, not even parsed
+        key = (customer_id, vin)
+        if (number, vin) not in by_number:
+            fresh.append((key, row, digest, existed))
             continue
-        try:
-            values = vehicle_values(row.data)
-        except RowError as exc:
-            _quarantine(ctx, quarantine, row, str(exc))
-            continue
-        if not values["vin_check_digit_ok"]:
-            ctx.vin_warnings += 1
-        latest[key] = (row, digest, values, existed)
-    if not latest:
+        values = _vehicle_values_or_quarantine(ctx, row, quarantine)
+        if values is not None:
+            latest[key] = (row, digest, values, existed)
+    if not latest and not fresh:
         return
-    known = [k for k in latest if k in stored]
     current = (
         {
             (v.customer_id, v.vin): v
-            for v in Vehicle.objects.filter(customer_id__any_of={k[0] for k in known}).only(
+            for v in Vehicle.objects.filter(customer_id__any_of={k[0] for k in latest}).only(
                 "id", "customer_id", "vin", "dms_row_hash", "owns_reason_id", *VEHICLE_FIELDS
             )
             if (v.customer_id, v.vin) in latest
         }
-        if known
+        if latest
         else {}
     )
     now = timezone.now()
-    creates, updates, changes_by_customer = [], [], {}
+    updates, changes_by_customer = [], {}
     for (customer_id, vin), (row, digest, values, existed) in latest.items():
         counts = ctx.file(row.file)
         vehicle = current.get((customer_id, vin))
-        if vehicle is None:
-            values.update(customer_id=customer_id, dms_row_hash=digest)
-            creates.append(values)
-            counts.created += 1
-            if existed:
-                changes_by_customer.setdefault(customer_id, []).append(
-                    {"field": "vehicle", "label": "Vehicle", "old": "", "new": f"{vin} added"}
-                )
+        if vehicle is None:  # deleted since the lookup: written as a new vehicle
+            fresh.append(((customer_id, vin), row, digest, existed))
             continue
         if vehicle.dms_row_hash == digest:
             counts.unchanged += 1
@@ -726,7 +779,22 @@ def _apply_vehicles(ctx: RunContext, rows: list[SourceRow], quarantine: list) ->
                 changes_by_customer.setdefault(customer_id, []).extend(changes)
         else:
             counts.unchanged += 1
-    bulk_insert(Vehicle, creates)
+
+    def new_vehicles():
+        # Validated as COPY writes them (see _insert_new_customers).
+        for (customer_id, vin), row, digest, existed in fresh:
+            values = _vehicle_values_or_quarantine(ctx, row, quarantine)
+            if values is None:
+                continue
+            ctx.file(row.file).created += 1
+            if existed:
+                changes_by_customer.setdefault(customer_id, []).append(
+                    {"field": "vehicle", "label": "Vehicle", "old": "", "new": f"{vin} added"}
+                )
+            values.update(customer_id=customer_id, dms_row_hash=digest)
+            yield values
+
+    bulk_insert(Vehicle, new_vehicles())
     Vehicle.objects.bulk_update(updates, [*VEHICLE_FIELDS, "dms_row_hash", "updated_at"], batch_size=500)
     CustomerHistory.objects.bulk_create(
         [
@@ -744,17 +812,27 @@ def _apply_vehicles(ctx: RunContext, rows: list[SourceRow], quarantine: list) ->
     )
 
 
+def _vehicle_values_or_quarantine(ctx: RunContext, row: SourceRow, quarantine: list) -> dict | None:
+    try:
+        values = vehicle_values(row.data)
+    except RowError as exc:
+        _quarantine(ctx, quarantine, row, str(exc))
+        return None
+    if not values["vin_check_digit_ok"]:
+        ctx.vin_warnings += 1
+    return values
+
+
 def _apply_repair_orders(ctx: RunContext, rows: list[SourceRow], quarantine: list) -> None:
-    owners = _customer_ids(ctx, rows)
-    pending: dict[str, tuple[SourceRow, str, int]] = {}
+    # Unchanged rows first, by RO number; only the rows left need their customer's id (see _apply_vehicles).
+    pending: dict[str, tuple[SourceRow, str]] = {}
     for row in rows:
-        owner = _owner_or_quarantine(ctx, owners, row, quarantine)
-        if owner is None:
+        if not _readable(ctx, row, quarantine):
             continue
         ro_number = row.data.get("ro_number", "").strip()
         if ro_number in pending:
             ctx.file(row.file).unchanged += 1
-        pending[ro_number] = (row, row.digest or row_hash(row.data), owner[0])
+        pending[ro_number] = (row, row.digest or row_hash(row.data))
     if not pending:
         return
     stored = dict(
@@ -762,10 +840,24 @@ def _apply_repair_orders(ctx: RunContext, rows: list[SourceRow], quarantine: lis
             "ro_number", "dms_row_hash"
         )
     )
-    latest: dict[str, tuple[SourceRow, str, dict, int]] = {}
-    for ro_number, (row, digest, customer_id) in pending.items():
+    todo = []
+    for ro_number, (row, digest) in pending.items():
         if stored.get(ro_number) == digest:
             ctx.file(row.file).unchanged += 1
+        else:
+            todo.append((ro_number, row, digest))
+    if not todo:
+        return
+    owners = _customer_ids(ctx, [row for _ro_number, row, _digest in todo])
+    latest: dict[str, tuple[SourceRow, str, dict, int]] = {}  # changed repair orders on file
+    fresh: list[tuple[str, SourceRow, str, int]] = []  # new ones: validated as they are written
+    for ro_number, row, digest in todo:
+        owner = _owner_or_quarantine(ctx, owners, row, quarantine)
+        if owner is None:
+            continue
+        customer_id = owner[0]
+        if ro_number not in stored:
+            fresh.append((ro_number, row, digest, customer_id))
             continue
         try:
             values = repair_order_values(row.data)
@@ -773,28 +865,37 @@ def _apply_repair_orders(ctx: RunContext, rows: list[SourceRow], quarantine: lis
             _quarantine(ctx, quarantine, row, str(exc))
             continue
         latest[ro_number] = (row, digest, values, customer_id)
-    if not latest:
+    if not latest and not fresh:
         return
-    known = [n for n in latest if n in stored]
     current = (
-        {ro.ro_number: ro for ro in RepairOrder.objects.filter(dealership=ctx.store, ro_number__any_of=known)}
-        if known
+        {ro.ro_number: ro for ro in RepairOrder.objects.filter(dealership=ctx.store, ro_number__any_of=list(latest))}
+        if latest
         else {}
     )
-    creates, updates = [], []
+    updates = []
     for ro_number, (row, digest, values, customer_id) in latest.items():
-        counts = ctx.file(row.file)
         ro = current.get(ro_number)
-        if ro is None:
+        if ro is None:  # deleted since the lookup: written as a new repair order
+            fresh.append((ro_number, row, digest, customer_id))
+            continue
+        ro.customer_id = customer_id
+        for name, new in values.items():
+            setattr(ro, name, new)
+        ro.dms_row_hash = digest
+        updates.append(ro)
+        ctx.file(row.file).updated += 1
+
+    def new_repair_orders():
+        # Validated as COPY writes them (see _insert_new_customers).
+        for _ro_number, row, digest, customer_id in fresh:
+            try:
+                values = repair_order_values(row.data)
+            except RowError as exc:
+                _quarantine(ctx, quarantine, row, str(exc))
+                continue
+            ctx.file(row.file).created += 1
             values.update(dealership_id=ctx.store.pk, customer_id=customer_id, dms_row_hash=digest)
-            creates.append(values)
-            counts.created += 1
-        else:
-            ro.customer_id = customer_id
-            for name, new in values.items():
-                setattr(ro, name, new)
-            ro.dms_row_hash = digest
-            updates.append(ro)
-            counts.updated += 1
-    bulk_insert(RepairOrder, creates)
+            yield values
+
+    bulk_insert(RepairOrder, new_repair_orders())
     RepairOrder.objects.bulk_update(updates, [*RO_FIELDS, "dms_row_hash"], batch_size=500)

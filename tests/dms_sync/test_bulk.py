@@ -149,7 +149,20 @@ def test_rows_given_as_values_match_bulk_create():
     assert vehicle.owns is True and vehicle.created_at is not None  # defaults and auto_now_add filled in
 
 
-def test_few_rows_given_as_values_go_through_bulk_create():
+def test_values_from_a_generator_are_written_as_they_come_even_a_few():
     store = DealershipFactory()
-    bulk_insert(Customer, [{"dealership_id": store.pk, "dms_number": "x1", "dealermine_number": 1}])
-    assert Customer.objects.get(dms_number="x1").kind == CustomerKind.PERSON
+    produced = []
+
+    def rows():
+        for i in range(3):
+            produced.append(i)
+            yield {"dealership_id": store.pk, "dms_number": f"x{i}", "dealermine_number": i + 1}
+
+    bulk_insert(Customer, rows())
+    bulk_insert(Customer, iter(()))  # nothing to write is fine
+    assert produced == [0, 1, 2]
+    assert list(Customer.objects.filter(dealership=store).order_by("pk").values_list("dms_number", "kind")) == [
+        ("x0", "person"),
+        ("x1", "person"),
+        ("x2", "person"),
+    ]
