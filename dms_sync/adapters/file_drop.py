@@ -52,10 +52,11 @@ def _open_text(path: Path):
     return path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
-def _fix_encoding(record: list[str]) -> list[str] | None:
-    """None when every field is valid UTF-8; else the fields re-decoded as Windows-1252 (or Latin-1)."""
+def _fix_encoding(record: list[str], joined: str | None = None) -> list[str] | None:
+    """None when every field is valid UTF-8; else the fields re-decoded as Windows-1252 (or Latin-1).
+    `joined`: the fields already joined by the caller, if it has them."""
     try:
-        "\x1f".join(record).encode("utf-8")
+        ("\x1f".join(record) if joined is None else joined).encode("utf-8")
         return None
     except UnicodeEncodeError:
         pass
@@ -132,7 +133,8 @@ class CsvFile:
         keep = [(i, c) for i, c in enumerate(self.header) if c in known]
         width = len(self.header)
         # The row hash covers the known columns (names and values): unknown columns never make a row "changed".
-        signature = ("\x1e".join(c for _, c in keep) + "\x1d").encode()
+        # The column names are hashed once; each row continues from a copy of that state.
+        signature = blake2b(("\x1e".join(c for _, c in keep) + "\x1d").encode(), digest_size=20)
         with _open_text(self.path) as fh:
             reader = csv.reader(fh)
             next(reader, None)
@@ -140,13 +142,17 @@ class CsvFile:
             for record in reader:
                 line = last_line + 1
                 last_line = reader.line_num
-                if not record or not any(v.strip() for v in record):
+                # One join serves the blank, encoding and NUL checks (the separator counts as whitespace to
+                # str.strip, so a row of empty or blank fields strips to nothing).
+                joined = "\x1f".join(record)
+                if not joined.strip():
                     continue  # blank line
-                fixed = _fix_encoding(record)
+                fixed = _fix_encoding(record, joined)
                 if fixed is not None:
                     record = fixed
+                    joined = "\x1f".join(record)
                     self.decoded_as_legacy += 1
-                if any("\x00" in v for v in record):
+                if "\x00" in joined:
                     record = [v.replace("\x00", "\\0") for v in record]
                     yield SourceRow(self.name, line, {"__error__": "row contains a NUL byte"}, _raw(record))
                     continue
@@ -160,7 +166,7 @@ class CsvFile:
                     )
                     continue
                 data = {c: record[i].strip() for i, c in keep}
-                digest = blake2b(signature, digest_size=20)
+                digest = signature.copy()
                 digest.update("\x1f".join(data.values()).encode("utf-8", "surrogatepass"))
                 yield SourceRow(file=self.name, line=line, data=data, raw="", digest=digest.hexdigest())
 
