@@ -311,65 +311,55 @@ def _outbox_section(ob: dict, title: str = "Outbox (remove requests to the DMS)"
 
 ANALYSIS = """## Why the misses, and the proposed fixes
 
-Causes below come from cProfile runs on this machine (pages: 10k customers, the Django test client in-process
-with the bench settings, 30-50 requests per page; importer: the profile quoted in docs/DMS_SYNC.md) and from
-reading the code path; nothing here changes application code - the fixes are proposals for the owning issues.
+Causes below come from cProfile runs and EXPLAIN ANALYZE on this machine, on the runs named in each point.
+The machine is a shared VM whose speed varies by the hour (the same COPY ran at 594k rows/s in the morning
+and 312-356k rows/s in the evening run): compare rows inside one run, not across runs.
 
-- **Importer vs COPY (missed by far) and vs the naive loop.** COPY only moves bytes into text columns; our
-  importer decodes each row into a dict, hashes it, validates and normalises every field (phones, e-mail,
-  postal codes), reserves DealerMine numbers, looks each page up by DMS number and writes Customer rows plus
-  their contact-method flags, in one process. The tables above were measured before two changes (2026-11-22,
-  later session): North American phones are validated once per area code + exchange instead of by a full
-  `phonenumbers` parse (~60-100 us a number), and `bulk_insert` hands plain values to COPY without Django's
-  per-field preparation. Measured back to back on a 20,000-customer full extract (109,886 rows, PostgreSQL,
-  the machine shared with another job): Python CPU 36.5 s -> 22.2 s (-39%), wall 52.6 s -> 38.2 s. The tables
-  will show it at the next `make bench`. What remains, from cProfile: model instances (~15%), the CSV reader
-  and row dicts (~10%), then PostgreSQL's index maintenance: `customers_customer` has 29 indexes (search,
-  Call Select, every foreign key); inserting the same 100,000 customer rows into a copy of the table took
-  0.64 s without indexes and 12.3 s with them. So "25% of COPY into an unlogged table without indexes" is not
-  reachable by any importer that writes into the real, indexed table, whatever its language; and a set-based
-  SQL path (COPY into temp tables, validate with regexes, INSERT ... SELECT) was prototyped this session and
-  dropped: PostgreSQL's regex and btrim on multi-byte character sets cost as much per row as the Python they
-  replaced, and the index maintenance stayed. Proposed next steps (DMS sync issue): (1) make the indexes that
-  are mostly empty partial (`WHERE col <> ''` / `IS NOT NULL`: work/fax phones, e-mail 2, the six nullable
-  foreign keys, one of which is indexed twice) - fewer index entries per new customer; (2) build rows as
-  tuples instead of model instances for new customers; (3) parse and validate in 2 processes feeding the one
-  writer. Then restate the COPY target against COPY into the indexed table.
-- **Unchanged re-import** meets the target: rows whose hash matches are skipped without parsing. It could be
-  cheaper still by comparing the manifest's file SHA-256 with the last successful run's and skipping the file.
-- **Customer Profile (missed).** In-process (no server, no concurrency) the profile takes ~22 ms per
-  request. Under cProfile (which doubles that) ~31% of the time is Django compiling SQL (`as_sql`: the single
-  large query of `customers/selectors/profile.py: profile_queryset()`, built with ~19 `annotate()` calls of
-  subqueries and aggregates, is re-built and re-compiled on every request), ~28% is template rendering with its
-  partials, and only ~13% is PostgreSQL executing and returning rows. With 2 sync workers on 2 shared cores that
-  caps the page near 2 / 22 ms = ~90 req/s before wrk, PostgreSQL and the other jobs take their share, which is
-  what the table shows; with 10 users requests queue behind each other, hence the p95. Proposed fix (profile
-  issue): build the profile query once per process and reuse its compiled SQL (or split the lists into a few
-  small plain queries that compile in well under a millisecond each), and trim template work (`{% include %}`
-  inside loops -> inline the partial). That removes roughly half of the CPU per request; the rest of the gap to
-  200 req/s needs more than 2 cores shared with PostgreSQL.
-- **Search at 10 users** is mostly queueing on 2 workers (p50 at 1 user is 6-12 ms for every kind, which meets
-  issue 7's targets); the selector-level latency per kind is measured by `bench/search_bench.py`.
-- **Call Select did not scale with the store** (no target, but a real problem): in the page tables above (run
-  before the fix) its p50 at 1 user grows ~5.5x from 10k to 100k customers, i.e. linearly.
-  `contacts/selectors/call_select.py: call_select_list` filters the store's active customers through correlated
-  `Exists` subqueries (eligible vehicle, usable phone / e-mail, bounces, consent), then sorts by `star_rating`
-  to keep the top rows, and no index served that order. Fixed by migration `customers/0003_call_select_index`
-  (PostgreSQL): `(dealership, status, star_rating DESC NULLS LAST, last_name, first_name, id)`, so the planner
-  walks customers in the wanted order and stops after `limit` eligible ones: the selector alone, 50 rows of a
-  100k-customer store, best of 5, went from 352 ms to 26 ms (measured in-process, not under the page load
-  above). The low-to-high sort is not served by it (NULLS LAST reversed); rendering rows without a per-row
-  `{% include %}` remains a proposal.
-- **Postal-code search also grows with the store** (p50 at 1 user ~10 ms at 10k, ~22 ms at 100k). The likely
-  cause, to confirm with EXPLAIN: the `(dealership, postal_code)` btree uses the database collation, so the
-  prefix match used for a 3-character FSA / 5-digit ZIP cannot use it and scans the store's customers. Proposed
-  fix (search issue): an index with `varchar_pattern_ops` on `postal_code` (per store) for the prefix case.
-- **Outbox (met since the fix).** The default run (first sections) measured 29 requests/s: every delivery built a new
-  adapter (a new `httpx.Client` and a fresh OAuth token, two HTTP round trips plus two transactions) on 2 prefork
-  workers of concurrency 1. `dms_sync.services.delivery` now keeps one adapter per store configuration per worker
-  process (its connection pool and token, refreshed on expiry or a 401), and delivery waits on the network, so
-  the recommended outbox worker is `--pool=threads --concurrency=8`: 2 such workers drain 218 requests/s, with
-  commit-to-acknowledged p95 9 ms (was 73 ms).
+- **Importer vs COPY (missed by far).** COPY into an unlogged table with no index only moves bytes into text
+  columns. Our importer reads each CSV row into a dict, hashes it, validates and normalises every field
+  (phones, e-mail, postal codes, dates, money), looks the page up by DMS number, hands out DealerMine numbers
+  under the store lock, writes the customer plus its contact-method flags through COPY into the real table,
+  and keeps every index of that table current. The indexes are the floor now: with only its three unique
+  indexes the customer table took 1.2 s to insert 100,000 rows, with all of them ~7 s. Work done since the
+  earlier runs (2026-11-22, evening): phones validated once per area code + exchange; COPY fed plain values
+  (no model instances, no per-field Django preparation); new rows validated by the generator that feeds
+  COPY, so PostgreSQL indexes the rows already sent while Python validates the next; pages read ahead by a
+  thread; page lookups as one array parameter; single-column foreign-key indexes dropped where a multi-column
+  index leads with the column; optional references, phones, e-mails and the company name indexed only where
+  present (partial indexes, with expression statistics so the planner still estimates them, see the profile
+  point). A 100k-customer full extract went from 60.7 s to ~37 s, Python CPU from 36 s to ~21 s. 25% of an
+  unindexed COPY stays out of reach for any importer that writes the indexed table; the next steps, in
+  order of gain: (1) parse and validate in a second process so the 2 cores work at once (Python and
+  PostgreSQL now take about half the wall time each, and only part of it overlaps); (2) drop or replace the
+  trigram GiST index (~15% of the customer insert cost; a GIN index with fastupdate inserts into a pending
+  list, at the price of sorting the similar-name matches); (3) restate the target against COPY into the
+  indexed table.
+- **First import of 1M customers in 60 s (issue 5, missed).** 1M customers alone took the time in the table;
+  the full extract of 1M customers with 1.5M vehicles and 3M repair orders (5.5M rows) loaded in the time
+  given in the pages section. Same causes and next steps as above.
+- **Unchanged re-run of 1M customers in 20 s (issue 5).** Rows whose hash matches are skipped without being
+  parsed, and the unchanged check of vehicles and repair orders no longer looks up their customers; what is
+  left is reading and hashing 1M CSV rows (pure Python, ~20 us a row on this VM, in the read-ahead thread)
+  and one index probe per row. Reading the CSV with a faster parser, or comparing the manifest's file SHA-256
+  with the last successful run's and skipping an identical file, are the remaining levers.
+- **Customer Profile at 1M customers.** The first 1M page run (not kept) served no profile at all: the
+  merge-candidate query took 3 s a page. EXPLAIN: its OR of exact phone / e-mail / name matches with
+  `ORDER BY last_name, first_name LIMIT 50` was planned as a walk of the store's name index, because the
+  planner guessed 0.5% of the table (5,000 rows) for `lower(email1) = '...'`: it takes expression statistics
+  only from non-partial indexes, and the e-mail indexes had just become partial. Fixed by extended statistics
+  on those expressions (migration `customers/0006_expression_statistics`, tested by
+  `tests/customers/test_index_statistics.py`): 13-20 ms a profile in-process at 1M. The profile's own CPU was
+  cut before that (`dealermine.db.CompiledQuery`: its one-row query compiled once per connection and
+  prepared on PostgreSQL; cached icons): 53.5 -> 11.9 ms of CPU a request. At 10 users on 2 cores the page
+  still shares both cores with PostgreSQL, wrk and the other gunicorn worker, which caps its rate; the
+  remaining lever is fewer queries per page (9, of which session, user and store list are the floor's too).
+- **Search** at 1 user meets issue 7's targets for every kind at 1M customers; at 10 and 50 users it is
+  queueing on 2 sync workers. The selector-level latency per kind is measured by `bench/search_bench.py`.
+- **Call Select** walks the store's active customers in the wanted order through
+  `customer_call_select_idx` and stops after `limit` eligible ones (352 -> 26 ms at 100k earlier); the
+  low-to-high sort is not served by it (NULLS LAST reversed).
+- **Outbox (met).** One adapter per store configuration per worker process (its connection pool and token),
+  and `--pool=threads --concurrency=8` workers, since delivery waits on the network.
 """
 
 
