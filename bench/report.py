@@ -111,10 +111,10 @@ def _machine_lines(m: dict) -> list[str]:
     return [
         f"- Date: {m['date']} (start of the default run)",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, {m['os']}; load average at start "
-        f"{m['loadavg_at_start'][0]} / {m['loadavg_at_start'][1]} (1 / 5 min). **Shared**: the 2 cores were shared "
-        "with other jobs (another helper's test runs) during the measurement, so absolute numbers are pessimistic "
-        "and noisy; the ratios inside one run (each importer to COPY, each page to the floor view) are the "
-        "numbers to trust.",
+        f"{m['loadavg_at_start'][0]} / {m['loadavg_at_start'][1]} (1 / 5 min; the runs followed each other, so "
+        "the load of the previous one shows). A virtual machine whose speed varies from hour to hour: absolute "
+        "numbers are noisy, and the ratios inside one run (each importer to COPY, each page to the floor view) "
+        "are the numbers to trust.",
         f"- Versions: Python {v['python']}, Django {v['django']}, PostgreSQL {v['postgresql']}, SQLite {v['sqlite']}, "
         f"gunicorn {v['gunicorn']}, Celery {v['celery']}, psycopg {v['psycopg']}, django-import-export "
         f"{v['import_export']}, redis-py {v['redis']}, {v['wrk']}",
@@ -266,8 +266,8 @@ def _pages_section(pages: dict, title: str = "Pages") -> tuple[list[str], list[s
         )
         ratio = 100 * prof["rps"] / load["floor"]["10"]["rps"]
         targets.append(
-            f"| profile >= 30% of the floor's rate | 10 users | {ratio:.0f}% | "
-            f"{'met' if ratio >= 30 else f'**missed** by {30 / ratio:.1f}x'} |"
+            f"| profile >= 30% of the floor's rate | 10 users | {ratio:.1f}% | "
+            f"{'met' if ratio >= 30 else f'**missed** by {30 / ratio:.2f}x'} |"
         )
     for name in [k for k in load if k.startswith("search_")]:
         limit = SEARCH_TARGET_MS.get(name, 50.0)
@@ -350,14 +350,25 @@ and 312-356k rows/s in the evening run): compare rows inside one run, not across
   on those expressions (migration `customers/0006_expression_statistics`, tested by
   `tests/customers/test_index_statistics.py`): 13-20 ms a profile in-process at 1M. The profile's own CPU was
   cut before that (`dealermine.db.CompiledQuery`: its one-row query compiled once per connection and
-  prepared on PostgreSQL; cached icons): 53.5 -> 11.9 ms of CPU a request. At 10 users on 2 cores the page
-  still shares both cores with PostgreSQL, wrk and the other gunicorn worker, which caps its rate; the
-  remaining lever is fewer queries per page (9, of which session, user and store list are the floor's too).
-- **Search** at 1 user meets issue 7's targets for every kind at 1M customers; at 10 and 50 users it is
-  queueing on 2 sync workers. The selector-level latency per kind is measured by `bench/search_bench.py`.
-- **Call Select** walks the store's active customers in the wanted order through
-  `customer_call_select_idx` and stops after `limit` eligible ones (352 -> 26 ms at 100k earlier); the
-  low-to-high sort is not served by it (NULLS LAST reversed).
+  prepared on PostgreSQL; cached icons): 53.5 -> 11.9 ms of CPU a request. With both, the 1M run above
+  serves the profile at about 30% of the floor view's rate and ~180 requests/s at 10 users, p95 ~80 ms:
+  near the rate targets, 1.6x over the latency target. At 10 users on 2 cores every request shares the cores
+  with PostgreSQL, wrk and the other gunicorn worker, so p95 is mostly queueing (p50 at 1 user is ~11 ms).
+  Remaining levers: fewer queries a page (9; the session, user and store list are the floor's too), the
+  merge panel's two queries folded into the profile query, and the template's remaining includes.
+- **Search** at 1 user meets issue 7's targets at 1M customers for every kind but postal code; at 10 and 50
+  users every kind is queueing on 2 sync workers (p95 ~5x p50, the same shape as the floor view). Postal
+  code (p50 45 ms, p95 107 ms at 1 user) grows with the store: a ZIP is shared by thousands of customers of a
+  1M store, and the page sorts all the matches by name before cutting the first page. Proposed fix (search
+  issue): a `(postal_code varchar_pattern_ops, last_name, first_name)` index so the prefix range comes out in
+  name order and the scan stops at the page limit, as the name branches already do.
+- **Call Select** at 1M customers: p50 285 ms at 1 user, 3 requests/s (no target, but the slowest page).
+  `customer_call_select_idx` lets the planner walk the store's active customers in the wanted order and stop
+  after `limit` eligible ones (352 -> 26 ms at 100k when it landed), but each candidate is checked by
+  correlated `EXISTS` subqueries (eligible vehicle, usable phone / e-mail, bounces, consent), and at 1M the
+  walk checks many customers before it has 50 eligible ones. Proposed fix (Call Select issue): EXPLAIN at
+  1M, then keep a per-customer "callable" flag current on write (contact-method and vehicle changes already
+  go through services) so the walk filters on the index alone.
 - **Outbox (met).** One adapter per store configuration per worker process (its connection pool and token),
   and `--pool=threads --concurrency=8` workers, since delivery waits on the network.
 """
