@@ -38,12 +38,17 @@ def _plain(value):
     return value.value if isinstance(value, enum.Enum) else value
 
 
+def _stamped(field) -> bool:
+    """auto_now / auto_now_add: the value comes from the clock at save time, not from the object."""
+    return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+
+
 def _converters(fields, db):
     """(attname, convert) for the fields that need no Django preparation, (None, field) for the others."""
     fast = db.vendor == "postgresql"
     out = []
     for f in fields:
-        stamped = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        stamped = _stamped(f)
         if fast and not stamped and isinstance(f, TEXT_FIELDS):
             out.append((f.attname, _text))
         elif fast and not stamped and isinstance(f, PLAIN_FIELDS):
@@ -70,8 +75,7 @@ def _value_rows(fields, dicts, db):
     template = []
     convert = []
     for f, (attname, fast) in zip(fields, _converters(fields, db), strict=True):
-        stamped = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        default = now if stamped else f.get_default()
+        default = now if _stamped(f) else f.get_default()
         if db.vendor == "postgresql" and isinstance(f, models.JSONField):
             # COPY takes JSON as text: dumped once here rather than by the driver for every row.
             template.append(json.dumps(default, cls=f.encoder))

@@ -391,10 +391,8 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
         if "__error__" in row.data:
             _quarantine(ctx, quarantine, row, row.data["__error__"])
             continue
-        try:
-            number = customer_number(row.data)
-        except RowError as exc:
-            _quarantine(ctx, quarantine, row, str(exc))
+        number = _parsed_or_quarantine(ctx, quarantine, row, customer_number)
+        if number is None:
             continue
         key = hash(number)
         if key in ctx.seen_customers:
@@ -419,12 +417,9 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
         if number not in found:
             fresh.append((row, number, digest))
             continue
-        try:
-            values, flags = customer_values(row.data, store_country=store.country)
-        except RowError as exc:
-            _quarantine(ctx, quarantine, row, str(exc))
-            continue
-        todo.append((row, number, digest, values, flags))
+        parsed = _parsed_or_quarantine(ctx, quarantine, row, customer_values, store_country=store.country)
+        if parsed is not None:
+            todo.append((row, number, digest, *parsed))
     if not todo and not fresh:
         return
 
@@ -595,11 +590,10 @@ def _insert_new_customers(ctx: RunContext, fresh: list, suppressed: set, quarant
 
     def values_in_order():
         for row, number, digest in fresh:
-            try:
-                values, flags = customer_values(row.data, store_country=store.country)
-            except RowError as exc:
-                _quarantine(ctx, quarantine, row, str(exc))
+            parsed = _parsed_or_quarantine(ctx, quarantine, row, customer_values, store_country=store.country)
+            if parsed is None:
                 continue
+            values, flags = parsed
             _drop_suppressed(ctx, number, values, suppressed)
             if values.get("kind") == "prospect" and values.get("activity_salesperson"):
                 values["entered_by_name"] = values["activity_salesperson"]
@@ -812,13 +806,19 @@ def _apply_vehicles(ctx: RunContext, rows: list[SourceRow], quarantine: list) ->
     )
 
 
-def _vehicle_values_or_quarantine(ctx: RunContext, row: SourceRow, quarantine: list) -> dict | None:
+def _parsed_or_quarantine(ctx: RunContext, quarantine: list, row: SourceRow, parse: Callable, **kwargs):
+    """`parse(row.data, **kwargs)` (one of dms_sync.rows' *_values), or None with the row quarantined for the
+    RowError's reason."""
     try:
-        values = vehicle_values(row.data)
+        return parse(row.data, **kwargs)
     except RowError as exc:
         _quarantine(ctx, quarantine, row, str(exc))
         return None
-    if not values["vin_check_digit_ok"]:
+
+
+def _vehicle_values_or_quarantine(ctx: RunContext, row: SourceRow, quarantine: list) -> dict | None:
+    values = _parsed_or_quarantine(ctx, quarantine, row, vehicle_values)
+    if values is not None and not values["vin_check_digit_ok"]:
         ctx.vin_warnings += 1
     return values
 
@@ -859,12 +859,9 @@ def _apply_repair_orders(ctx: RunContext, rows: list[SourceRow], quarantine: lis
         if ro_number not in stored:
             fresh.append((ro_number, row, digest, customer_id))
             continue
-        try:
-            values = repair_order_values(row.data)
-        except RowError as exc:
-            _quarantine(ctx, quarantine, row, str(exc))
-            continue
-        latest[ro_number] = (row, digest, values, customer_id)
+        values = _parsed_or_quarantine(ctx, quarantine, row, repair_order_values)
+        if values is not None:
+            latest[ro_number] = (row, digest, values, customer_id)
     if not latest and not fresh:
         return
     current = (
@@ -888,10 +885,8 @@ def _apply_repair_orders(ctx: RunContext, rows: list[SourceRow], quarantine: lis
     def new_repair_orders():
         # Validated as COPY writes them (see _insert_new_customers).
         for _ro_number, row, digest, customer_id in fresh:
-            try:
-                values = repair_order_values(row.data)
-            except RowError as exc:
-                _quarantine(ctx, quarantine, row, str(exc))
+            values = _parsed_or_quarantine(ctx, quarantine, row, repair_order_values)
+            if values is None:
                 continue
             ctx.file(row.file).created += 1
             values.update(dealership_id=ctx.store.pk, customer_id=customer_id, dms_row_hash=digest)
