@@ -198,6 +198,13 @@ class Relationship(models.TextChoices):
     SHARED_INTEREST = "shared_interest", "Shared interest"
 
 
+def has_value(field: str) -> Q:
+    """`field <> ''`: the condition of the partial indexes on optional text columns (phones, e-mails; the
+    company-name search index of migration 0005 too). A query that should use one of those indexes repeats it,
+    because PostgreSQL uses a partial index only when the query implies the index's condition."""
+    return ~Q(**{field: ""})
+
+
 class Customer(models.Model):
     # Indexed by the store-led unique and search indexes (see Meta): a single-column index would only cost writes.
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="customers", db_index=False)
@@ -327,11 +334,11 @@ class Customer(models.Model):
             # Phones and emails are indexed only where present (many customers have no work phone, fax or
             # second email): a lookup must repeat the condition (`~Q(home_phone="")`) for PostgreSQL to use them.
             *(
-                models.Index(fields=[name], condition=~Q(**{name: ""}), name=f"customer_{name}_idx")
+                models.Index(fields=[name], condition=has_value(name), name=f"customer_{name}_idx")
                 for name in ("home_phone", "work_phone", "cell_phone", "fax")
             ),
-            models.Index(Lower("email1"), condition=~Q(email1=""), name="customer_email1_lower_idx"),
-            models.Index(Lower("email2"), condition=~Q(email2=""), name="customer_email2_lower_idx"),
+            models.Index(Lower("email1"), condition=has_value("email1"), name="customer_email1_lower_idx"),
+            models.Index(Lower("email2"), condition=has_value("email2"), name="customer_email2_lower_idx"),
             models.Index(Lower("last_name"), name="customer_last_name_lower_idx"),
             # The optional references are indexed only where set: a bulk load of new customers writes no entries
             # for them, and the lookups that need them (a user, reason or advisor being deleted, a parent's

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from customers.models import ContactMethodKind, Customer, HistorySource, TurnOffReason
+from customers.models import ContactMethodKind, Customer, HistorySource, TurnOffReason, has_value
 from customers.phones import phone_normalize
 from customers.services.history import history_record
 
@@ -182,7 +182,7 @@ def opt_outs_import(*, dealership, stream, filename: str, reason: TurnOffReason,
                 matches = customers.filter(cell_phone=key)
             else:
                 matches = customers.annotate(e1=Lower("email1"), e2=Lower("email2")).filter(
-                    (Q(e1=key) & ~Q(email1="")) | (Q(e2=key) & ~Q(email2=""))  # the indexes are partial
+                    (Q(e1=key) & has_value("email1")) | (Q(e2=key) & has_value("email2"))  # partial indexes
                 )
             matched = list(matches.order_by("pk"))
             if not matched:

@@ -14,7 +14,7 @@ from django.db.models.functions import Lower
 
 from dealermine.db import CompiledQuery, Prefix
 
-from ..models import Customer
+from ..models import Customer, has_value
 from ..phones import phone_display
 from .tenancy import dealerships_for_user_id
 
@@ -57,8 +57,8 @@ def _candidates_query(*, user_id, dealership_id, exclude_pk, last, first_initial
     cond = Q()
     # Each branch repeats the partial index's condition (`<> ''`) so PostgreSQL can use it (models.Customer).
     for f, _ in PHONE_FIELDS:
-        cond |= Q(**{f"{f}__in": phones}) & ~Q(**{f: ""})
-    cond |= (Q(e1__in=emails) & ~Q(email1="")) | (Q(e2__in=emails) & ~Q(email2=""))
+        cond |= Q(**{f"{f}__in": phones}) & has_value(f)
+    cond |= (Q(e1__in=emails) & has_value("email1")) | (Q(e2__in=emails) & has_value("email2"))
     cond |= Q(ln=last, fn__startswith=first_initial, postal_code=postal)
     return (
         Customer.objects.filter(dealership__in=dealerships_for_user_id(user_id=user_id), dealership_id=dealership_id)

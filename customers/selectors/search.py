@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Collate, Lower, Reverse
 
-from ..models import Customer, CustomerKind, Relationship, Vehicle
+from ..models import Customer, CustomerKind, Relationship, Vehicle, has_value
 from .tenancy import customers_for_user
 
 RESULT_LIMIT = 100
@@ -246,14 +246,14 @@ def _tagged(qs: QuerySet, kind: str, prefix: str = "") -> QuerySet:
 def _id_parts(base: QuerySet, plan: SearchPlan) -> list[QuerySet]:
     parts: list[QuerySet] = []
     if plan.email:
-        # The email, phone and company-name indexes are partial (`<> ''`): each branch repeats the condition.
-        parts.append(_tagged(base.annotate(e1=Lower("email1")).filter(e1=plan.email).exclude(email1=""), "email"))
-        parts.append(_tagged(base.annotate(e2=Lower("email2")).filter(e2=plan.email).exclude(email2=""), "email"))
+        # The email, phone and company-name indexes are partial: each branch repeats their condition (has_value).
+        parts.append(_tagged(base.annotate(e1=Lower("email1")).filter(has_value("email1"), e1=plan.email), "email"))
+        parts.append(_tagged(base.annotate(e2=Lower("email2")).filter(has_value("email2"), e2=plan.email), "email"))
     if plan.phone_digits:
         kind = "phone" if len(plan.phone_digits) >= 10 else "phone_partial"
         reversed_digits = plan.phone_digits[::-1]
         for column, _label in PHONE_COLUMNS:
-            qs = base.annotate(rev=Reverse(column)).filter(rev__startswith=reversed_digits).exclude(**{column: ""})
+            qs = base.annotate(rev=Reverse(column)).filter(has_value(column), rev__startswith=reversed_digits)
             parts.append(_tagged(qs, kind))
     if plan.dealermine_number is not None:
         qs = base.filter(dealermine_number=plan.dealermine_number)
@@ -284,7 +284,7 @@ def _name_branches(plan: SearchPlan) -> tuple[list[tuple[Q, tuple[str, ...]]], l
     tokens = plan.name_tokens
     phrase = " ".join(tokens)
     by_last = ("ln", "fn", "id")
-    branches = [(Q(ln__startswith=phrase), by_last), (Q(on__startswith=phrase) & ~Q(other_name=""), ("on", "id"))]
+    branches = [(Q(ln__startswith=phrase), by_last), (Q(on__startswith=phrase) & has_value("other_name"), ("on", "id"))]
     exact_pairs: list[tuple[str, str]] = [(phrase, "")]
     for k in range(1, len(tokens)):
         left, right = " ".join(tokens[:k]), " ".join(tokens[k:])
