@@ -335,8 +335,8 @@ def _name_hits(base: QuerySet, plan: SearchPlan, limit: int) -> list[tuple]:
 
 
 def _similar_name_hits(base: QuerySet, plan: SearchPlan, limit: int) -> list[tuple]:
-    """PostgreSQL only: last names similar to what was typed, nearest first (pg_trgm `%` and `<->`, both served
-    by the trigram GiST index of migration 0002, so the scan stops at the page limit)."""
+    """PostgreSQL only: last names similar to what was typed, nearest first (pg_trgm `%` and `<->`). The `%`
+    filter is served by the trigram GIN index (migration 0007); the matches are then sorted by distance."""
     from django.contrib.postgres.lookups import TrigramSimilar
     from django.contrib.postgres.search import TrigramDistance
 
