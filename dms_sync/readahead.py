@@ -20,6 +20,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -70,3 +71,145 @@ def read_ahead(items: Iterable[T], *, depth: int = 2) -> Iterator[T]:
     finally:
         stop.set()
         thread.join()
+
+
+# --- in another process -------------------------------------------------------------------------------------
+# A thread overlaps reading with the database's work, but reading and hashing a big extract is Python work
+# that holds the GIL, as does validating and writing the rows in the main thread, so on a large pull the two
+# take turns. In a second process they run on two cores. The child only reads files: it never opens a
+# database connection. It is a fresh interpreter (`python -m dms_sync.readahead`) talking pickles over a
+# pipe, rather than multiprocessing: a spawned multiprocessing child re-runs the parent's main script, and a
+# forked one would share the parent's database connection. A bounded queue in the child (and the pipe's
+# buffer) bound what is read ahead.
+
+_PROCESS_DONE = "dms-pull-reader:done"
+_PROCESS_DEPTH = 8  # pages pickled and waiting in the child: about 0.5 MB each for 2,000 customers
+_WAIT_SECONDS = 5.0
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ReaderProcessError(RuntimeError):
+    """The reading process died without reporting an error (killed, out of memory)."""
+
+
+def _child_main() -> None:
+    """Entry point of the reading process: read (target, kwargs) from stdin, set up Django (the adapters
+    import models), then write what `target(**kwargs)` yields to stdout, one pickle per item. A writer thread
+    sends them, so reading goes on while the parent is busy, up to _PROCESS_DEPTH items ahead."""
+    import importlib
+    import os
+    import pickle
+    import sys
+
+    # The pickles get the real stdout to themselves; anything printed goes to stderr.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    target, kwargs = pickle.load(sys.stdin.buffer)  # noqa: S301 - from the parent process, over its pipe
+    pending: queue.Queue = queue.Queue(maxsize=_PROCESS_DEPTH)
+    gone = threading.Event()  # the parent stopped reading
+
+    def write() -> None:
+        while (data := pending.get()) is not None:
+            try:
+                out.write(data)
+                out.flush()
+            except OSError:  # a broken pipe: the parent closed it
+                gone.set()
+                return
+
+    def put(item) -> bool:
+        try:
+            data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - an exception that does not pickle travels as its text
+            data = pickle.dumps(_Failed(RuntimeError(f"{item!r:.200}: {exc}")), protocol=pickle.HIGHEST_PROTOCOL)
+        while not gone.is_set():
+            try:
+                pending.put(data, timeout=_POLL_SECONDS)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    writer = threading.Thread(target=write, name="dms-pull-reader-writer", daemon=True)
+    writer.start()
+    try:
+        if os.environ.get("DJANGO_SETTINGS_MODULE"):
+            import django
+
+            django.setup()
+        module_name, function_name = target.split(":")
+        for item in getattr(importlib.import_module(module_name), function_name)(**kwargs):
+            if not put(item):
+                return
+        put(_PROCESS_DONE)
+    except BaseException as exc:  # handed to the parent, raised there
+        put(_Failed(exc))
+    finally:
+        if not gone.is_set():
+            pending.put(None)
+            writer.join()
+
+
+def read_ahead_in_process(target: str, kwargs: dict) -> Iterator:
+    """Yield what `target(**kwargs)` yields ("module:function", importable after django.setup(); items and
+    kwargs must pickle), produced by a second Python process. Same contract as read_ahead: an exception in
+    the child is raised here where its item would have arrived, and the child is stopped (and waited for)
+    when the caller closes the iterator. Raises OSError when no process can be started here."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(_PROJECT_ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dms_sync.readahead"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+        cwd=_PROJECT_ROOT,
+    )
+    try:
+        pickle.dump((target, kwargs), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        process.stdin.close()
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    items = _from_process(process)
+    next(items)  # runs into the try block, so closing the iterator stops the child even before the first item
+    return items
+
+
+def _from_process(process) -> Iterator:
+    import pickle
+    import subprocess
+
+    try:
+        yield None
+        while True:
+            try:
+                item = pickle.load(process.stdout)  # noqa: S301 - our own child, over its pipe
+            except EOFError:
+                code = process.wait()
+                raise ReaderProcessError(f"the extract reader process ended unexpectedly (exit code {code})") from None
+            if isinstance(item, str) and item == _PROCESS_DONE:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+    finally:
+        process.stdout.close()  # a child still writing gets a broken pipe and exits
+        try:
+            process.wait(_WAIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+if __name__ == "__main__":
+    # Run as `python -m dms_sync.readahead`: the work is done by the module's importable copy, so what it
+    # pickles (e.g. _Failed) is unpickled by the parent under the same name.
+    from dms_sync.readahead import _child_main as main
+
+    main()

@@ -138,7 +138,11 @@ def _text(column: str, value: str, max_length: int) -> str:
 
 
 def customer_number(data: dict[str, str]) -> str:
-    number = data.get("customer_number", "").strip()
+    return customer_number_check(data.get("customer_number", "").strip())
+
+
+def customer_number_check(number: str) -> str:
+    """The stripped customer number, or RowError."""
     if not number:
         raise RowError("customer_number is empty")
     if len(number) > 32:

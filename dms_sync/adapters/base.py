@@ -38,16 +38,47 @@ class RemoveResult:
         return self.outcome in (RemoveOutcome.APPLIED, RemoveOutcome.ALREADY_ABSENT)
 
 
-@dataclass(frozen=True)
 class SourceRow:
-    """One record as the DMS sent it: column name -> text ("" = no value), with where it came from."""
+    """One record as the DMS sent it: column name -> text ("" = no value), with where it came from.
 
-    file: str
-    line: int
-    data: dict[str, str]
-    raw: str
-    #: Hash of the row as sent, when the adapter computes it more cheaply than rows.row_hash(data).
-    digest: str = ""
+    `data` may be built lazily by an adapter (the file drop's CsvRow): most rows of a nightly extract are
+    unchanged, and the sync recognises them by `digest` and `value("customer_number")` alone.
+    """
+
+    __slots__ = ("file", "line", "data", "raw", "digest")
+
+    def __init__(self, file: str, line: int, data: dict[str, str], raw: str, digest: str = ""):
+        self.file = file
+        self.line = line
+        self.data = data
+        self.raw = raw
+        #: Hash of the row as sent, when the adapter computes it more cheaply than rows.row_hash(data).
+        self.digest = digest
+
+    @property
+    def error(self) -> str | None:
+        """Why the adapter could not read this record, or None."""
+        return self.data.get("__error__")
+
+    def value(self, column: str) -> str:
+        """One column's text, stripped ("" when absent)."""
+        return self.data.get(column, "").strip()
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, SourceRow):
+            return NotImplemented
+        return (self.file, self.line, self.data, self.raw, self.digest) == (
+            other.file,
+            other.line,
+            other.data,
+            other.raw,
+            other.digest,
+        )
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"SourceRow(file={self.file!r}, line={self.line}, data={self.data!r})"
 
 
 @dataclass
@@ -78,6 +109,13 @@ class Pull:
 
     def pages(self, *, batch_size: int) -> Iterator[Page]:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def pages_ahead(self, *, batch_size: int) -> Iterator[Page]:
+        """`pages()`, read ahead while the sync writes (dms_sync.readahead). The caller closes the iterator
+        (`close()`) whatever ends its loop."""
+        from ..readahead import read_ahead
+
+        return read_ahead(self.pages(batch_size=batch_size))
 
 
 class DmsAdapter:

@@ -19,8 +19,18 @@ def _pull(store, **kwargs):
     return dms_pull(dealership=store, **kwargs)
 
 
+@pytest.fixture(params=["small", "big"])
+def reader(request, settings):
+    """A big pull reads the extract in a second process and the stored row digests up front; a small one reads
+    in a thread and looks rows up page by page. Both must load the same way."""
+    big = request.param == "big"
+    settings.DMS_SYNC_READER_PROCESS_ROWS = 1 if big else 0
+    settings.DMS_SYNC_PRELOAD_DIGESTS_ROWS = 1 if big else 0
+    return request.param
+
+
 @pytest.mark.django_db
-def test_first_import_loads_customers_vehicles_and_repair_orders(write_extract, file_store):
+def test_first_import_loads_customers_vehicles_and_repair_orders(write_extract, file_store, reader):
     write_extract(customers=250)  # > COPY threshold: PostgreSQL takes the COPY path
     start_number = file_store.next_dealermine_number
     run = _pull(file_store)
@@ -51,7 +61,7 @@ def extract_generate_for(store, n, **kwargs):
 
 
 @pytest.mark.django_db
-def test_the_same_extract_twice_changes_nothing_and_writes_no_history(write_extract, file_store):
+def test_the_same_extract_twice_changes_nothing_and_writes_no_history(write_extract, file_store, reader):
     write_extract(customers=150, messy_share=0.05)
     first = _pull(file_store)
     before = customer_checksum(file_store)
@@ -68,7 +78,26 @@ def test_the_same_extract_twice_changes_nothing_and_writes_no_history(write_extr
 
 
 @pytest.mark.django_db
-def test_a_changed_row_updates_the_customer_and_writes_one_dms_history_entry(dms_dirs, file_store):
+@pytest.mark.parametrize("changed_first", [False, True])
+def test_a_customer_twice_in_a_re_run_the_last_row_wins_whichever_is_unchanged(
+    dms_dirs, file_store, reader, changed_first
+):
+    rows = [customer_row("8001", city="Oldtown"), customer_row("8002")]
+    write_raw_extract(dms_dirs[0], file_store.code, customers=csv_bytes(CUSTOMER_COLUMNS, rows), customer_rows=2)
+    assert _pull(file_store).status == "succeeded"
+    changed = customer_row("8001", city="Newtown", last_change_date="2026-11-02")
+    again = [changed, *rows] if changed_first else [*rows, changed]
+    write_raw_extract(
+        dms_dirs[0], file_store.code, customers=csv_bytes(CUSTOMER_COLUMNS, again), customer_rows=3, day="20261102"
+    )
+    run = _pull(file_store)
+    assert run.status == "succeeded", run.error
+    assert Customer.objects.get(dms_number="8001").city == ("Oldtown" if changed_first else "Newtown")
+    assert "customer 8001 appears again" in " | ".join(run.warnings)
+
+
+@pytest.mark.django_db
+def test_a_changed_row_updates_the_customer_and_writes_one_dms_history_entry(dms_dirs, file_store, reader):
     rows = [customer_row("1001"), customer_row("1002")]
     write_raw_extract(dms_dirs[0], file_store.code, customers=csv_bytes(CUSTOMER_COLUMNS, rows), customer_rows=2)
     assert _pull(file_store).status == "succeeded"
@@ -267,7 +296,7 @@ def test_a_run_whose_process_died_is_taken_over(write_extract, file_store):
 
 
 @pytest.mark.django_db
-def test_bad_rows_are_quarantined_with_file_line_and_reason_while_good_rows_load(dms_dirs, file_store):
+def test_bad_rows_are_quarantined_with_file_line_and_reason_while_good_rows_load(dms_dirs, file_store, reader):
     rows = [
         customer_row("6001"),
         customer_row("6002", last_sold_date="2026-13-45"),
@@ -314,7 +343,7 @@ def test_bad_rows_are_quarantined_with_file_line_and_reason_while_good_rows_load
 
 
 @pytest.mark.django_db
-def test_extract_robustness_bom_crlf_quotes_latin1_blank_lines_duplicates_unknown_columns(dms_dirs, file_store):
+def test_extract_robustness_bom_crlf_quotes_latin1_blank_lines_duplicates_unknown_columns(dms_dirs, file_store, reader):
     columns = [*CUSTOMER_COLUMNS, "loyalty_tier"]
     rows = [
         customer_row("7001", address1="12 King St, Unit 4"),
@@ -457,7 +486,7 @@ def test_history_labels_read_like_the_screen(dms_dirs, file_store):
 
 
 @pytest.mark.django_db
-def test_a_nul_byte_quarantines_the_row_and_an_unreadable_csv_fails_the_run(dms_dirs, file_store):
+def test_a_nul_byte_quarantines_the_row_and_an_unreadable_csv_fails_the_run(dms_dirs, file_store, reader):
     rows = [customer_row("9301"), customer_row("9302", first_name="Bad\x00Name")]
     write_raw_extract(dms_dirs[0], file_store.code, customers=csv_bytes(CUSTOMER_COLUMNS, rows), customer_rows=2)
     run = _pull(file_store)
