@@ -10,7 +10,8 @@ Importers, all loading the same customers.csv into the same database:
 
 Phases: "first" (empty database), "again" (the same extract unchanged), "changed" (1% of rows changed).
 COPY only has "first": re-loading a raw table is the same work again, and it does not reconcile anything.
-Prints one JSON line: per phase seconds, rows, rows/s and the peak RSS (ru_maxrss) reached by then.
+Prints one JSON line: per phase seconds, rows, rows/s, the peak RSS reached by then and the peak RSS of the pull's
+reader process (big extracts are read by a second process; 0 when none ran).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import os
 import resource
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -35,6 +37,33 @@ def rss_mb() -> float:
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024, 1)
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+class ChildPeakRss:
+    """Peak resident set of this process's children (the pull's reader process, dms_sync.readahead), sampled:
+    their VmHWM is read from /proc every 0.1 s while they live. Their memory counts towards the import's."""
+
+    def __init__(self):
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        me = str(os.getpid())
+        while not self._stop.wait(0.1):
+            for status in Path("/proc").glob("[0-9]*/status"):
+                try:
+                    fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+                except OSError:
+                    continue
+                if fields.get("PPid", "").strip() == me and "VmHWM" in fields:
+                    self.peak_mb = max(self.peak_mb, round(int(fields["VmHWM"].split()[0]) / 1024, 1))
+
+    def take(self) -> float:
+        """The peak since the last take()."""
+        peak, self.peak_mb = self.peak_mb, 0.0
+        return peak
 
 
 def _rows(folder: Path) -> int:
@@ -217,6 +246,7 @@ def main() -> None:
         if args.changed:
             phases.append(("changed", Path(args.changed)))
     out = {"importer": args.importer, "backend": connection.vendor, "rss_setup_mb": rss_mb(), "phases": {}}
+    children = ChildPeakRss()
     for phase, folder in phases:
         rows = _rows(folder)
         started = time.perf_counter()
@@ -227,6 +257,7 @@ def main() -> None:
             "seconds": round(seconds, 3),
             "rows_per_s": round(rows / seconds, 1),
             "peak_rss_mb": rss_mb(),
+            "reader_peak_rss_mb": children.take(),
             "counts": counts,
         }
     if args.importer != "copy":

@@ -151,7 +151,7 @@ def _import_section(imp: dict, title: str) -> list[str]:
                     "100%" if importer == "copy" else "-")  # fmt: skip
                 lines.append(
                     f"| {backend} | {NAMES[importer]} | {size:,} | {r['repeats']} | {_n(first)} | "
-                    f"{_spread(p['first'])} | {ratio} | {p['first']['peak_rss_mb']:.0f} MB | {_n(again)} | "
+                    f"{_spread(p['first'])} | {ratio} | {_rss(p['first'])} | {_n(again)} | "
                     f"{(f'{speedup:.1f}x' if speedup else '-')} | {_n(_med(p.get('changed')))} |"
                 )
     if imp["slow_sizes"] != imp["sizes"]:
@@ -214,9 +214,18 @@ def _targets_sync(imp: dict) -> list[str]:
             f"| unchanged re-run <= 20 s (issue 5) | {at} | {again:.0f} s | "
             f"{'met' if again <= 20 else f'**missed** by {again / 20:.1f}x'} |"
         )
-    rss = max(p["peak_rss_mb"] for p in r["phases"].values())
-    out.append(f"| peak RSS <= 300 MB (issue 5) | {at} | {rss:.0f} MB | {'met' if rss <= 300 else '**missed**'} |")
+    # The reader process's peak counts too (both peaks added: an upper bound of what the two held at once).
+    rss = max(p["peak_rss_mb"] + p.get("reader_peak_rss_mb", 0) for p in r["phases"].values())
+    out.append(
+        f"| peak RSS <= 300 MB (issue 5) | {at} | {rss:.0f} MB (importer + reader process) | "
+        f"{'met' if rss <= 300 else '**missed**'} |"
+    )
     return out
+
+
+def _rss(phase: dict) -> str:
+    reader = phase.get("reader_peak_rss_mb", 0)
+    return f"{phase['peak_rss_mb']:.0f} MB" + (f" + {reader:.0f} MB reader" if reader else "")
 
 
 def _pages_section(pages: dict, title: str = "Pages") -> tuple[list[str], list[str]]:

@@ -83,6 +83,7 @@ def bench_import(cfg, dbs: Databases, work: Path, log) -> dict:
                             "rows_per_s": summary([g["rows_per_s"] for g in got]),
                             "seconds": summary([g["seconds"] for g in got]),
                             "peak_rss_mb": max(g["peak_rss_mb"] for g in got),
+                            "reader_peak_rss_mb": max(g.get("reader_peak_rss_mb", 0) for g in got),
                             "counts": got[0]["counts"],
                         }
                 entry = {"backend": backend, "importer": importer, "size": size, "repeats": repeats, "phases": phases}
