@@ -17,6 +17,7 @@ rules above are specific to the pull.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -83,6 +84,7 @@ def read_ahead(items: Iterable[T], *, depth: int = 2) -> Iterator[T]:
 # buffer) bound what is read ahead.
 
 _PROCESS_DONE = "dms-pull-reader:done"
+_STREAM_END = "dms-pull-reader:end-of-stream"
 _PROCESS_DEPTH = 8  # pages pickled and waiting in the child: about 0.5 MB each for 2,000 customers
 _WAIT_SECONDS = 5.0
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +106,15 @@ def _child_main() -> None:
     # The pickles get the real stdout to themselves; anything printed goes to stderr.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    target, kwargs = pickle.load(sys.stdin.buffer)  # noqa: S301 - from the parent process, over its pipe
+    source = sys.stdin.buffer
+    target, kwargs, streamed = pickle.load(source)  # noqa: S301 - from the parent process, over its pipe
+
+    def stream() -> Iterator:
+        while (chunk := pickle.load(source)) != _STREAM_END:  # noqa: S301 - as above
+            yield chunk
+
+    if streamed:
+        kwargs["stream"] = stream()
     pending: queue.Queue = queue.Queue(maxsize=_PROCESS_DEPTH)
     gone = threading.Event()  # the parent stopped reading
 
@@ -150,11 +160,14 @@ def _child_main() -> None:
             writer.join()
 
 
-def read_ahead_in_process(target: str, kwargs: dict) -> Iterator:
+def read_ahead_in_process(target: str, kwargs: dict, *, stream: Iterable | None = None) -> Iterator:
     """Yield what `target(**kwargs)` yields ("module:function", importable after django.setup(); items and
     kwargs must pickle), produced by a second Python process. Same contract as read_ahead: an exception in
     the child is raised here where its item would have arrived, and the child is stopped (and waited for)
-    when the caller closes the iterator. Raises OSError when no process can be started here."""
+    when the caller closes the iterator. Raises OSError when no process can be started here.
+
+    `stream`: items sent to the child after kwargs, before anything is read back; the target gets them as
+    `stream=` (an iterator) and must read it to its end before it yields its first item."""
     import os
     import pickle
     import subprocess
@@ -170,8 +183,15 @@ def read_ahead_in_process(target: str, kwargs: dict) -> Iterator:
         cwd=_PROJECT_ROOT,
     )
     try:
-        pickle.dump((target, kwargs), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((target, kwargs, stream is not None), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        if stream is not None:
+            for chunk in stream:
+                pickle.dump(chunk, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(_STREAM_END, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         process.stdin.close()
+    except BrokenPipeError:  # the child stopped reading: what it says about why arrives below
+        with contextlib.suppress(OSError):
+            process.stdin.close()
     except BaseException:
         process.kill()
         process.wait()

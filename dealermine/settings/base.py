@@ -142,12 +142,10 @@ CELERY_TIMEZONE = "UTC"
 # Where file-drop extracts arrive and where remove requests are written for the DMS to pick up.
 DMS_DROP_ROOT = Path(env("DMS_DROP_ROOT", default=str(BASE_DIR / "var" / "dms" / "drop")))
 DMS_OUTBOX_ROOT = Path(env("DMS_OUTBOX_ROOT", default=str(BASE_DIR / "var" / "dms" / "outbox")))
-# A file-drop extract of at least this many rows is read and hashed in a second process (both cores work);
-# a smaller one in a thread, where starting a process would cost more than it saves. 0 = always a thread.
+# A file-drop extract of at least this many rows is read and hashed in a second process (both cores work),
+# which is also given the store's stored row digests and leaves unchanged customer rows out; a smaller one is
+# read in a thread, where starting a process would cost more than it saves. 0 = always a thread.
 DMS_SYNC_READER_PROCESS_ROWS = env.int("DMS_SYNC_READER_PROCESS_ROWS", default=20_000)
-# A pull of at least this many rows reads the store's stored row digests once up front instead of looking
-# them up page by page (dms_sync.services.sync._stored_digests). 0 = always page by page.
-DMS_SYNC_PRELOAD_DIGESTS_ROWS = env.int("DMS_SYNC_PRELOAD_DIGESTS_ROWS", default=20_000)
 
 LOGGING = {
     "version": 1,

@@ -8,7 +8,7 @@ database: the sync service and the outbox delivery service do.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 
@@ -86,9 +86,14 @@ class Page:
     customers: list[SourceRow] = field(default_factory=list)
     vehicles: list[SourceRow] = field(default_factory=list)
     repair_orders: list[SourceRow] = field(default_factory=list)
+    #: Customer rows the reader found unchanged and left out (dms_sync.unchanged): numbers and lines, of
+    #: `unchanged_file`. They are part of the page: counted, and noted when a customer appears twice.
+    unchanged_customers: list[str] = field(default_factory=list)
+    unchanged_lines: list[int] = field(default_factory=list)
+    unchanged_file: str = ""
 
     def __len__(self) -> int:
-        return len(self.customers) + len(self.vehicles) + len(self.repair_orders)
+        return len(self.customers) + len(self.vehicles) + len(self.repair_orders) + len(self.unchanged_customers)
 
 
 class Pull:
@@ -110,9 +115,11 @@ class Pull:
     def pages(self, *, batch_size: int) -> Iterator[Page]:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def pages_ahead(self, *, batch_size: int) -> Iterator[Page]:
+    def pages_ahead(self, *, batch_size: int, stored_digests: Callable[[], Iterable[list[str]]] | None = None):
         """`pages()`, read ahead while the sync writes (dms_sync.readahead). The caller closes the iterator
-        (`close()`) whatever ends its loop."""
+        (`close()`) whatever ends its loop. `stored_digests()` yields the store's stored customer row digests
+        in chunks: a reader that can use them leaves unchanged customer rows out (dms_sync.unchanged); this
+        one, a thread in this process, does not (the sync looks the rows up)."""
         from ..readahead import read_ahead
 
         return read_ahead(self.pages(batch_size=batch_size))

@@ -302,16 +302,21 @@ class ReaderWarnings(list):
     """The warnings the reading process's pull collected, sent after its last page."""
 
 
-def pages_in_child(*, folder: str, names: list[str], batch_size: int) -> Iterator:
+def pages_in_child(*, folder: str, names: list[str], batch_size: int, stream: Iterator | None = None) -> Iterator:
     """The reading process's side of FileDropPull.pages_ahead: the pages of the validated extract's files
     (their headers are read again; the files were checked in the parent), then the warnings as they would
-    have been collected in the parent."""
+    have been collected in the parent. `stream`, when given, brings the store's stored customer row digests
+    in chunks: unchanged customer rows are then left out of the pages (dms_sync.unchanged)."""
+    from ..unchanged import StoredDigests, skip_unchanged
+
+    stored = StoredDigests(chain.from_iterable(stream)) if stream is not None else None
     pull = FileDropPull(Path(folder), dealership_code="")
     for name in names:
         csv_file = CsvFile(pull.folder / name)
         csv_file.read_header()
         pull.files[name] = csv_file
-    yield from pull.pages(batch_size=batch_size)
+    pages = pull.pages(batch_size=batch_size)
+    yield from skip_unchanged(pages, stored) if stored is not None else pages
     yield ReaderWarnings(pull.warnings)
 
 
@@ -404,15 +409,20 @@ class FileDropPull(Pull):
         self.total = total
         self.next_cursor = self.extract_date.isoformat()
 
-    def pages_ahead(self, *, batch_size: int) -> Iterator[Page]:
+    def pages_ahead(self, *, batch_size: int, stored_digests=None):
         """Big extracts are read and hashed by a second process (dms_sync.readahead.read_ahead_in_process),
-        so reading and writing use both cores; small ones, or where no process can be started, by a thread."""
+        so reading and writing use both cores, and that process leaves unchanged customer rows out when given
+        the stored digests; small extracts, or where no process can be started, are read by a thread."""
         threshold = settings.DMS_SYNC_READER_PROCESS_ROWS
         if not threshold or (self.total or 0) < threshold:
             return super().pages_ahead(batch_size=batch_size)
         kwargs = {"folder": str(self.folder), "names": list(self.files), "batch_size": batch_size}
         try:
-            items = read_ahead_in_process("dms_sync.adapters.file_drop:pages_in_child", kwargs)
+            items = read_ahead_in_process(
+                "dms_sync.adapters.file_drop:pages_in_child",
+                kwargs,
+                stream=stored_digests() if stored_digests is not None else None,
+            )
         except OSError as exc:
             logger.info("Reading %s in a thread: no reader process (%s)", self.folder, exc)
             return super().pages_ahead(batch_size=batch_size)

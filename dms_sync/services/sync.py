@@ -18,14 +18,16 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from contacts.models import ContactMethod, TurnOffEvent, TurnOffTarget
@@ -103,9 +105,6 @@ class RunContext:
     counts: dict[str, FileCounts] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seen_customers: set[int] = field(default_factory=set)
-    #: Digest keys (_digest_key) of the store's customer rows as they stood when the run began, for a big pull:
-    #: a row found here, and not seen before in this run, is unchanged without a lookup. None = look up.
-    stored_digests: set[int] | None = None
     _by_source: dict[str, FileCounts] = field(default_factory=dict)
     duplicates: int = 0
     vin_warnings: int = 0
@@ -260,10 +259,8 @@ def dms_pull(
             progress(0, pull.total)
         # The next pages are read while this one is written (dms_sync.readahead); closed explicitly so the reader
         # has stopped before the adapter is closed, whatever ends the loop.
-        pages = pull.pages_ahead(batch_size=batch_size)
+        pages = pull.pages_ahead(batch_size=batch_size, stored_digests=lambda: _stored_digests(dealership))
         try:
-            if (pull.total or 0) >= settings.DMS_SYNC_PRELOAD_DIGESTS_ROWS > 0:
-                ctx.stored_digests = _stored_digests(dealership)  # while the reader reads the first pages
             for number, page in enumerate(pages, start=1):
                 _apply_page(ctx, page)
                 done += len(page)
@@ -297,23 +294,21 @@ def dms_pull(
     return run
 
 
-def _digest_key(digest: str) -> int:
-    """A row digest as a set member: its first 128 bits (of 160) as an int, a third of the memory of the hex
-    text. Two different rows share a key with a chance of about 1 in 10^26 per pair: not a practical risk."""
-    return int(digest[:32], 16)
-
-
-def _stored_digests(store: Dealership) -> set[int]:
-    """The digest keys of the store's customer rows last loaded from the DMS. One streamed read instead of a
-    lookup per page: an unchanged re-run of a million customers spent half its time in those lookups. About
-    80 MB per million customers while the run lasts."""
+def _stored_digests(store: Dealership, chunk: int = 20_000) -> Iterator[list[str]]:
+    """The row digests stored with the store's customers, in chunks, in order: for a reader that leaves the
+    unchanged rows out (dms_sync.unchanged). One streamed read instead of a lookup per page."""
+    # Byte order, as StoredDigests keeps them (SQLite compares bytes anyway; PostgreSQL's default collation
+    # would compare them through the locale, slower, in what is for hex text the same order).
+    order = Collate("dms_row_hash", "C") if connection.vendor == "postgresql" else "dms_row_hash"
     digests = (
         Customer.objects.filter(dealership=store)
         .exclude(dms_row_hash="")
+        .order_by(order)
         .values_list("dms_row_hash", flat=True)
-        .iterator(chunk_size=20_000)
+        .iterator(chunk_size=chunk)
     )
-    return {_digest_key(digest) for digest in digests}
+    while batch := list(islice(digests, chunk)):
+        yield batch
 
 
 def _refresh_statistics(ctx: RunContext) -> None:
@@ -361,6 +356,7 @@ def _finish_warnings(ctx: RunContext, pull_warnings: list[str]) -> None:
 
 # --- pages -------------------------------------------------------------------------------------------------
 def _apply_page(ctx: RunContext, page: Page) -> None:
+    _count_unchanged_customers(ctx, page)
     with transaction.atomic():
         quarantine: list[QuarantinedRow] = []
         if page.customers:
@@ -370,6 +366,27 @@ def _apply_page(ctx: RunContext, page: Page) -> None:
         if page.repair_orders:
             _apply_repair_orders(ctx, page.repair_orders, quarantine)
         QuarantinedRow.objects.bulk_create(quarantine, batch_size=500)
+
+
+def _count_unchanged_customers(ctx: RunContext, page: Page) -> None:
+    """Customer rows the reader left out as unchanged (dms_sync.unchanged): counted as seen and unchanged,
+    and remembered like any row, so a later row of the same customer is noted and looked up."""
+    if not page.unchanged_customers:
+        return
+    counts = ctx.file(page.unchanged_file)
+    counts.seen += len(page.unchanged_customers)
+    counts.unchanged += len(page.unchanged_customers)
+    seen = ctx.seen_customers
+    for number, line in zip(page.unchanged_customers, page.unchanged_lines, strict=True):
+        key = hash(number)
+        if key in seen:
+            _note_repeated(ctx, page.unchanged_file, number, line)
+        seen.add(key)
+
+
+def _note_repeated(ctx: RunContext, file: str, number: str, line: int) -> None:
+    ctx.duplicates += 1
+    ctx.warn(f"{file}: customer {number} appears again at line {line}; the last row wins.")
 
 
 def _quarantine(ctx: RunContext, quarantine: list, row: SourceRow, reason: str) -> None:
@@ -420,19 +437,12 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
             _quarantine(ctx, quarantine, row, str(exc))
             continue
         key = hash(number)
-        digest = row.digest or row_hash(row.data)
         if key in ctx.seen_customers:
-            ctx.duplicates += 1
-            ctx.warn(f"{row.file}: customer {number} appears again at line {row.line}; the last row wins.")
+            _note_repeated(ctx, row.file, number, row.line)
             if number in latest:  # superseded inside this page: counted once, applied once
                 counts.unchanged += 1
-        else:
-            ctx.seen_customers.add(key)
-            # Unchanged since the run began, and not written by it (a number seen before is looked up).
-            if ctx.stored_digests is not None and _digest_key(digest) in ctx.stored_digests:
-                counts.unchanged += 1
-                continue
-        latest[number] = (row, digest)
+        ctx.seen_customers.add(key)
+        latest[number] = (row, row.digest or row_hash(row.data))
     if not latest:
         return
     found = {
