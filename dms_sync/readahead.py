@@ -35,19 +35,24 @@ class _Failed:
         self.exc = exc
 
 
+def _put_unless(buffer: queue.Queue, item, stop: threading.Event) -> bool:
+    """Put `item` in the bounded buffer, waiting for room, unless `stop` is set first (then False)."""
+    while not stop.is_set():
+        try:
+            buffer.put(item, timeout=_POLL_SECONDS)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
 def read_ahead(items: Iterable[T], *, depth: int = 2) -> Iterator[T]:
     """Yield what `items` yields, produced by a background thread up to `depth` items ahead."""
     buffer: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
     def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                buffer.put(item, timeout=_POLL_SECONDS)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return _put_unless(buffer, item, stop)
 
     def produce() -> None:
         try:
@@ -132,13 +137,7 @@ def _child_main() -> None:
             data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001 - an exception that does not pickle travels as its text
             data = pickle.dumps(_Failed(RuntimeError(f"{item!r:.200}: {exc}")), protocol=pickle.HIGHEST_PROTOCOL)
-        while not gone.is_set():
-            try:
-                pending.put(data, timeout=_POLL_SECONDS)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return _put_unless(pending, data, gone)
 
     writer = threading.Thread(target=write, name="dms-pull-reader-writer", daemon=True)
     writer.start()

@@ -414,7 +414,8 @@ class FileDropPull(Pull):
         so reading and writing use both cores, and that process leaves unchanged customer rows out when given
         the stored digests; small extracts, or where no process can be started, are read by a thread."""
         threshold = settings.DMS_SYNC_READER_PROCESS_ROWS
-        if not threshold or (self.total or 0) < threshold:
+        # The reading process sets Django up from the environment, as manage.py and the worker do.
+        if not threshold or (self.total or 0) < threshold or not os.environ.get("DJANGO_SETTINGS_MODULE"):
             return super().pages_ahead(batch_size=batch_size)
         kwargs = {"folder": str(self.folder), "names": list(self.files), "batch_size": batch_size}
         try:
