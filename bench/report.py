@@ -130,7 +130,7 @@ def _import_section(imp: dict, title: str) -> list[str]:
         "database. Each cell is the median of the runs, each run a fresh database and a fresh child process; "
         "spread = min-max (and (max-min)/median). Peak RSS = the child's high-water mark (`VmHWM`; Python, "
         "Django and driver included; an idle Django child is ~60 MB); from 20,000 rows our importer reads the "
-        "extract in a second process, whose own peak is shown after it (\"+ N MB reader\").",
+        'extract in a second process, whose own peak is shown after it ("+ N MB reader").',
         "",
         "| backend | importer | customers | runs | first import rows/s | spread | vs COPY | peak RSS | unchanged "
         "again rows/s | again speed-up | 1% changed rows/s |",

@@ -111,6 +111,10 @@ def _child_main() -> None:
     # The pickles get the real stdout to themselves; anything printed goes to stderr.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    if os.environ.get("DJANGO_SETTINGS_MODULE"):  # before anything is unpickled: that may import models
+        import django
+
+        django.setup()
     source = sys.stdin.buffer
     target, kwargs, streamed = pickle.load(source)  # noqa: S301 - from the parent process, over its pipe
 
@@ -142,10 +146,6 @@ def _child_main() -> None:
     writer = threading.Thread(target=write, name="dms-pull-reader-writer", daemon=True)
     writer.start()
     try:
-        if os.environ.get("DJANGO_SETTINGS_MODULE"):
-            import django
-
-            django.setup()
         module_name, function_name = target.split(":")
         for item in getattr(importlib.import_module(module_name), function_name)(**kwargs):
             if not put(item):

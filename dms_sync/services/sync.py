@@ -531,7 +531,7 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
 
     # Contact methods from the allow_* flags: N turns the methods off; Y turns back on only what the DMS
     # itself turned off (a coordinator's turn-off is never undone by the DMS).
-    pending = [(c, flags, None) for c, flags in new_customers if flags] + [t for t in flags_by_customer if t[1]]
+    pending = [(c, flags, None) for c, flags in new_customers] + [t for t in flags_by_customer if t[1]]
     if pending:
         current = {
             (m.customer_id, m.method): m
@@ -617,7 +617,9 @@ def _drop_suppressed(ctx: RunContext, number: str, values: dict, suppressed: set
 
 
 def _insert_new_customers(ctx: RunContext, fresh: list, suppressed: set, quarantine: list) -> list:
-    """Validate the new customers' rows while COPY writes them, and return [(NewCustomer with its id, flags)].
+    """Validate the new customers' rows while COPY writes them, and return [(NewCustomer with its id, flags)]
+    for those whose flags turn a contact method off (a new customer's methods are on without a row, so the
+    others have nothing more to write; their ids are not read back).
 
     Validation feeds the COPY row by row, so PostgreSQL indexes the rows already sent while Python validates
     the next ones instead of waiting for the whole page. DealerMine numbers are handed out in order under the
@@ -646,12 +648,15 @@ def _insert_new_customers(ctx: RunContext, fresh: list, suppressed: set, quarant
             yield values
 
     bulk_insert(Customer, values_in_order())
-    if written:
-        Dealership.objects.filter(pk=store.pk).update(next_dealermine_number=first + len(written))
-        ids = dict(_customers_by_number(store.pk, [c.values["dms_number"] for c, _ in written], ["id"]))
-        for c, _ in written:
+    if not written:
+        return []
+    Dealership.objects.filter(pk=store.pk).update(next_dealermine_number=first + len(written))
+    turned_off = [(c, flags) for c, flags in written if not all(flags.values())]  # all([]) is True: no flags
+    if turned_off:
+        ids = dict(_customers_by_number(store.pk, [c.values["dms_number"] for c, _ in turned_off], ["id"]))
+        for c, _ in turned_off:
             c.pk = ids[c.values["dms_number"]]
-    return written
+    return turned_off
 
 
 def _customers_by_number(store_id: int, numbers, columns: list[str]) -> list[tuple]:
