@@ -18,7 +18,12 @@ rules above are specific to the pull.
 from __future__ import annotations
 
 import contextlib
+import importlib
+import os
+import pickle
 import queue
+import subprocess
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -100,14 +105,9 @@ class ReaderProcessError(RuntimeError):
 
 
 def _child_main() -> None:
-    """Entry point of the reading process: read (target, kwargs) from stdin, set up Django (the adapters
-    import models), then write what `target(**kwargs)` yields to stdout, one pickle per item. A writer thread
+    """Entry point of the reading process: set up Django (the adapters import models), read (target, kwargs)
+    from stdin, then write what `target(**kwargs)` yields to stdout, one pickle per item. A writer thread
     sends them, so reading goes on while the parent is busy, up to _PROCESS_DEPTH items ahead."""
-    import importlib
-    import os
-    import pickle
-    import sys
-
     # The pickles get the real stdout to themselves; anything printed goes to stderr.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
@@ -167,11 +167,6 @@ def read_ahead_in_process(target: str, kwargs: dict, *, stream: Iterable | None 
 
     `stream`: items sent to the child after kwargs, before anything is read back; the target gets them as
     `stream=` (an iterator) and must read it to its end before it yields its first item."""
-    import os
-    import pickle
-    import subprocess
-    import sys
-
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(_PROJECT_ROOT), *filter(None, [env.get("PYTHONPATH")])])
     process = subprocess.Popen(
@@ -201,9 +196,6 @@ def read_ahead_in_process(target: str, kwargs: dict, *, stream: Iterable | None 
 
 
 def _from_process(process) -> Iterator:
-    import pickle
-    import subprocess
-
     try:
         yield None
         while True:

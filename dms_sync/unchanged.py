@@ -33,11 +33,12 @@ class StoredDigests:
         ordered = True
         last = (-1, -1)
         for digest in digests:
+            # A value that is not a digest this code wrote is left out: such a row is simply looked up.
+            if len(digest) < 32:
+                continue
             try:
                 key = (int(digest[:16], 16), int(digest[16:32], 16))
-            except ValueError:  # not a digest this code wrote: such a row is simply looked up
-                continue
-            if len(digest) < 32:
+            except ValueError:
                 continue
             ordered = ordered and key >= last
             last = key

@@ -61,14 +61,17 @@ def _open_text(path: Path):
     return path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
-def _fix_encoding(record: list[str], joined: str | None = None) -> list[str] | None:
-    """None when every field is valid UTF-8; else the fields re-decoded as Windows-1252 (or Latin-1).
-    `joined`: the fields already joined by the caller, if it has them."""
+def _fix_encoding(record: list[str]) -> list[str] | None:
+    """None when every field is valid UTF-8; else the fields re-decoded (see _redecoded)."""
     try:
-        ("\x1f".join(record) if joined is None else joined).encode("utf-8")
+        "\x1f".join(record).encode("utf-8")
         return None
     except UnicodeEncodeError:
-        pass
+        return _redecoded(record)
+
+
+def _redecoded(record: list[str]) -> list[str]:
+    """The fields, each one that is not valid UTF-8 re-decoded as Windows-1252 (or Latin-1)."""
     fixed = []
     for value in record:
         data = value.encode("utf-8", "surrogateescape")
@@ -208,7 +211,7 @@ class CsvFile:
                 try:
                     encoded = joined.encode("utf-8")
                 except UnicodeEncodeError:  # bytes that were not UTF-8 (surrogate-escaped by the reader)
-                    record = _fix_encoding(record, joined)
+                    record = _redecoded(record)
                     joined = "\x1f".join(record)
                     encoded = joined.encode("utf-8", "surrogatepass")
                     self.decoded_as_legacy += 1
@@ -230,10 +233,9 @@ class CsvFile:
                     digest.update(encoded)
                 else:
                     digest.update("\x1f".join([record[i] for i, _ in keep]).encode("utf-8", "surrogatepass"))
-                row = CsvRow(self.name, line, record, keep, index, digest.hexdigest())
-                if joined.count("\x1f") == width - 1:  # no field holds the separator: splits back losslessly
-                    row._joined = joined
-                yield row
+                # When no field holds the separator, the joined text splits back losslessly (see CsvRow).
+                lossless = joined.count("\x1f") == width - 1
+                yield CsvRow(self.name, line, record, keep, index, digest.hexdigest(), joined if lossless else None)
 
     @staticmethod
     def raw_of(row: SourceRow) -> str:
@@ -249,13 +251,23 @@ class CsvRow(SourceRow):
 
     __slots__ = ("_record", "_joined", "_keep", "_index", "_data")
 
-    def __init__(self, file: str, line: int, record: list[str] | None, keep: list, index: dict, digest: str):
+    def __init__(
+        self,
+        file: str,
+        line: int,
+        record: list[str] | None,
+        keep: list,
+        index: dict,
+        digest: str,
+        joined: str | None = None,
+    ):
+        """`record` (the fields) or `joined` (the fields joined by \x1f, none holding it) or both."""
         self.file = file
         self.line = line
         self.raw = ""
         self.digest = digest
         self._record = record
-        self._joined = None
+        self._joined = joined
         self._keep = keep
         self._index = index
         self._data = None
@@ -287,15 +299,8 @@ class CsvRow(SourceRow):
 
     def __reduce__(self):
         # keep / index are the same objects for every row of a file, so pickle sends them once per page.
-        if self._joined is not None:
-            return (_csv_row_joined, (self.file, self.line, self._joined, self._keep, self._index, self.digest))
-        return (CsvRow, (self.file, self.line, self.record, self._keep, self._index, self.digest))
-
-
-def _csv_row_joined(file: str, line: int, joined: str, keep: list, index: dict, digest: str) -> CsvRow:
-    row = CsvRow(file, line, None, keep, index, digest)
-    row._joined = joined
-    return row
+        record = None if self._joined is not None else self.record
+        return (CsvRow, (self.file, self.line, record, self._keep, self._index, self.digest, self._joined))
 
 
 class ReaderWarnings(list):

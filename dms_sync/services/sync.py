@@ -10,7 +10,8 @@ A run:
    bad rows are quarantined with file, line and reason while good rows load; suppressed values are never
    re-added; a user's edit made on or after the row's last_change_date is kept; allow_* flags become
    contact-method turn-offs; every applied change to an existing customer writes one history entry. The next
-   pages are read by a thread while the current one is written (dms_sync.readahead).
+   pages are read by a thread while the current one is written, or for a big file drop by a second process
+   that also leaves the unchanged customer rows out (dms_sync.readahead, dms_sync.unchanged).
 """
 
 from __future__ import annotations
@@ -376,17 +377,19 @@ def _count_unchanged_customers(ctx: RunContext, page: Page) -> None:
     counts = ctx.file(page.unchanged_file)
     counts.seen += len(page.unchanged_customers)
     counts.unchanged += len(page.unchanged_customers)
-    seen = ctx.seen_customers
     for number, line in zip(page.unchanged_customers, page.unchanged_lines, strict=True):
-        key = hash(number)
-        if key in seen:
-            _note_repeated(ctx, page.unchanged_file, number, line)
-        seen.add(key)
+        _seen_before(ctx, page.unchanged_file, number, line)
 
 
-def _note_repeated(ctx: RunContext, file: str, number: str, line: int) -> None:
-    ctx.duplicates += 1
-    ctx.warn(f"{file}: customer {number} appears again at line {line}; the last row wins.")
+def _seen_before(ctx: RunContext, file: str, number: str, line: int) -> bool:
+    """Remember a customer row's number; True, with a warning, when the run has had it before."""
+    key = hash(number)
+    if key in ctx.seen_customers:
+        ctx.duplicates += 1
+        ctx.warn(f"{file}: customer {number} appears again at line {line}; the last row wins.")
+        return True
+    ctx.seen_customers.add(key)
+    return False
 
 
 def _quarantine(ctx: RunContext, quarantine: list, row: SourceRow, reason: str) -> None:
@@ -436,12 +439,8 @@ def _apply_customers(ctx: RunContext, rows: list[SourceRow], quarantine: list) -
         except RowError as exc:
             _quarantine(ctx, quarantine, row, str(exc))
             continue
-        key = hash(number)
-        if key in ctx.seen_customers:
-            _note_repeated(ctx, row.file, number, row.line)
-            if number in latest:  # superseded inside this page: counted once, applied once
-                counts.unchanged += 1
-        ctx.seen_customers.add(key)
+        if _seen_before(ctx, row.file, number, row.line) and number in latest:
+            counts.unchanged += 1  # superseded inside this page: counted once, applied once
         latest[number] = (row, row.digest or row_hash(row.data))
     if not latest:
         return
