@@ -41,24 +41,28 @@ def rss_mb() -> float:
 
 class ChildPeakRss:
     """Peak resident set of this process's children (the pull's reader process, dms_sync.readahead), sampled:
-    their VmHWM is read from /proc every 0.1 s while they live. Their memory counts towards the import's."""
+    their VmHWM is read from /proc every 0.25 s while they live. Their memory counts towards the import's.
+    Only each process's one-line stat is read to find the children, so the sampling costs the measured
+    import next to nothing."""
 
     def __init__(self):
         self.peak_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._sample, daemon=True).start()
 
     def _sample(self) -> None:
         me = str(os.getpid())
-        while not self._stop.wait(0.1):
-            for status in Path("/proc").glob("[0-9]*/status"):
+        while True:
+            time.sleep(0.25)
+            for stat in Path("/proc").glob("[0-9]*/stat"):
                 try:
-                    fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-                except OSError:
+                    if stat.read_text().rsplit(")", 1)[1].split()[1] != me:  # field 4, after "pid (comm)"
+                        continue
+                    status = (stat.parent / "status").read_text()
+                except (OSError, IndexError):
                     continue
-                if fields.get("PPid", "").strip() == me and "VmHWM" in fields:
-                    self.peak_mb = max(self.peak_mb, round(int(fields["VmHWM"].split()[0]) / 1024, 1))
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.peak_mb = max(self.peak_mb, round(int(line.split()[1]) / 1024, 1))
 
     def take(self) -> float:
         """The peak since the last take()."""
