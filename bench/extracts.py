@@ -7,14 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
-from dms_sync.sample_extract import (
-    CUSTOMER_COLUMNS,
-    REPAIR_ORDER_COLUMNS,
-    VEHICLE_COLUMNS,
-    ExtractSpec,
-    _sha256,
-    extract_write,
-)
+from dms_sync.extract_format import CUSTOMER_COLUMNS, REPAIR_ORDER_COLUMNS, VEHICLE_COLUMNS
+from dms_sync.sample_extract import ExtractSpec, _sha256, extract_write
 
 STORE = "bench-store"
 

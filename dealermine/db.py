@@ -138,7 +138,7 @@ class CompiledQuery:
             annotation_col_map=dict(compiler.annotation_col_map or {}),
             converters=compiler.get_converters(columns),
         )
-        if connection.vendor == "postgresql" and getattr(settings, "DB_PREPARED_STATEMENTS", True):
+        if connection.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS:
             self._prepare_text(compiled, connection)
         return compiled
 

@@ -1,18 +1,12 @@
 """Every periodic task of the project, in one place: dealermine/celery.py installs `beat_schedule()` as the
 Celery beat schedule when the app is finalized.
 
-Add an entry here, never a second schedule elsewhere. Intervals that tests shorten come from settings or the
-environment.
+Add an entry here, never a second schedule elsewhere. Intervals that tests shorten are settings
+(dealermine/settings/base.py), which read them from the environment.
 """
-
-import os
 
 from celery.schedules import crontab
 from django.conf import settings
-
-
-def _seconds(name: str, default: float) -> float:
-    return float(getattr(settings, name, None) or os.environ.get(name) or default)
 
 
 def beat_schedule() -> dict:
@@ -25,7 +19,7 @@ def beat_schedule() -> dict:
         # DMS: re-send due remove requests (lost broker messages, killed workers, backoff elapsed).
         "dms-remove-requests-sweep": {
             "task": "dms_sync.remove_requests_sweep",
-            "schedule": _seconds("DMS_REMOVE_SWEEP_SECONDS", 60),
+            "schedule": float(settings.DMS_REMOVE_SWEEP_SECONDS),
         },
         # Contacts: mark lapsed implied email consents (CASL) expired, daily (idempotent).
         "contacts-consent-expire": {

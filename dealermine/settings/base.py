@@ -139,13 +139,35 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = "UTC"
 
+# --- DMS sync (dms_sync): every knob has its default here and may be set in the environment (README) -----------
 # Where file-drop extracts arrive and where remove requests are written for the DMS to pick up.
 DMS_DROP_ROOT = Path(env("DMS_DROP_ROOT", default=str(BASE_DIR / "var" / "dms" / "drop")))
 DMS_OUTBOX_ROOT = Path(env("DMS_OUTBOX_ROOT", default=str(BASE_DIR / "var" / "dms" / "outbox")))
+# Rows per page of a pull. Each page is one transaction, so a killed run keeps the pages it finished and memory
+# stays bounded; bigger pages mean fewer round trips. `manage.py dms_pull --batch-size` overrides it for one run.
+DMS_SYNC_BATCH_SIZE = env.int("DMS_SYNC_BATCH_SIZE", default=2000)
+# A running pull with no heartbeat for this long is taken as abandoned (its process is gone, maybe on another
+# host), so the next run for the store may start instead of being refused as "already running".
+DMS_SYNC_STALE_SECONDS = env.int("DMS_SYNC_STALE_SECONDS", default=900)
 # A file-drop extract of at least this many rows is read and hashed in a second process (both cores work),
 # which is also given the store's stored row digests and leaves unchanged customer rows out; a smaller one is
 # read in a thread, where starting a process would cost more than it saves. 0 = always a thread.
 DMS_SYNC_READER_PROCESS_ROWS = env.int("DMS_SYNC_READER_PROCESS_ROWS", default=20_000)
+
+# Remove-request delivery to the DMS (dms_sync.services.delivery, DESIGN §6 "Outbox delivery"). Operations and the
+# Celery worker tests tune these through the environment.
+# Attempts before a request is dead (shown in admin, with a retry action).
+DMS_REMOVE_MAX_ATTEMPTS = env.int("DMS_REMOVE_MAX_ATTEMPTS", default=10)
+# A claimed request still unanswered after this long (its worker was killed) is due again for the sweeper.
+DMS_REMOVE_LEASE_SECONDS = env.float("DMS_REMOVE_LEASE_SECONDS", default=300)
+# Retry backoff: base * 2^(attempts - 1), at most the max, then a random 50-100% of it (jitter).
+DMS_REMOVE_BACKOFF_BASE_SECONDS = env.float("DMS_REMOVE_BACKOFF_BASE_SECONDS", default=60)
+DMS_REMOVE_BACKOFF_MAX_SECONDS = env.float("DMS_REMOVE_BACKOFF_MAX_SECONDS", default=6 * 3600)
+# A retry due within this many seconds rides on a Celery countdown; a later one is left to the sweeper: its next
+# attempt time is stored on the row, so no long countdown waits in a worker or the broker (DESIGN §6).
+DMS_REMOVE_MAX_COUNTDOWN_SECONDS = env.float("DMS_REMOVE_MAX_COUNTDOWN_SECONDS", default=180)
+# How often Celery beat runs the sweeper that re-sends due requests (dealermine.schedule).
+DMS_REMOVE_SWEEP_SECONDS = env.float("DMS_REMOVE_SWEEP_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,
@@ -154,4 +176,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
-DEMO_DATA_ALLOWED = True
+# The demo data and the fake DMS (manage.py load_demo, run_fake_dms) are allowed: their users' passwords equal
+# their names. The production settings switch this off whatever the environment says.
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)

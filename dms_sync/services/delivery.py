@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 import threading
 from collections import OrderedDict
@@ -35,26 +34,19 @@ logger = logging.getLogger(__name__)
 OPEN_STATUSES = (RemoveStatus.PENDING, RemoveStatus.SENT)
 
 
-def _setting(name: str, default):
-    """A Django setting, else an environment variable (operations and the worker tests tune these), else default."""
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
-    return default if value is None else type(default)(value)
-
-
+# The knobs below are settings (dealermine/settings/base.py, README), read on each use so a test can change them.
 def max_attempts() -> int:
-    return int(_setting("DMS_REMOVE_MAX_ATTEMPTS", 10))
+    return int(settings.DMS_REMOVE_MAX_ATTEMPTS)
 
 
 def lease_seconds() -> float:
-    return float(_setting("DMS_REMOVE_LEASE_SECONDS", 300))
+    return float(settings.DMS_REMOVE_LEASE_SECONDS)
 
 
 def backoff_delay(attempts: int, *, rng: random.Random | None = None) -> float:
     """Exponential backoff with jitter: base * 2^(attempts-1), capped, then a random 50-100% of it."""
-    base = float(_setting("DMS_REMOVE_BACKOFF_BASE_SECONDS", 60))
-    cap = float(_setting("DMS_REMOVE_BACKOFF_MAX_SECONDS", 6 * 3600))
+    base = float(settings.DMS_REMOVE_BACKOFF_BASE_SECONDS)
+    cap = float(settings.DMS_REMOVE_BACKOFF_MAX_SECONDS)
     delay = min(cap, base * 2 ** max(attempts - 1, 0))
     return (rng or random).uniform(delay / 2, delay)
 
@@ -156,7 +148,7 @@ def remove_request_record(*, request: RemoveRequest, result: RemoveResult) -> Re
     if request.status == RemoveStatus.PENDING:
         countdown = (request.next_attempt_at - now).total_seconds()
         # Short waits ride on a Celery countdown; longer ones are left to the sweeper (no long countdowns).
-        if countdown <= float(_setting("DMS_REMOVE_MAX_COUNTDOWN_SECONDS", 180)):
+        if countdown <= float(settings.DMS_REMOVE_MAX_COUNTDOWN_SECONDS):
             transaction.on_commit(lambda: enqueue_delivery(request.pk, countdown=countdown))
     return request
 

@@ -22,7 +22,7 @@ from customers.models import (
     VerificationStamp,
     VinContactType,
 )
-from dms_sync.sample_extract import vin_check_digit
+from dms_sync.extract_format import vin_check_digit
 
 
 class UserFactory(DjangoModelFactory):

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from customers.models import Customer
-from dms_sync.sample_extract import CUSTOMER_COLUMNS, VEHICLE_COLUMNS
+from dms_sync.extract_format import CUSTOMER_COLUMNS, VEHICLE_COLUMNS
 
 
 def customer_row(number: str, **values) -> dict:

@@ -8,6 +8,8 @@ import pytest
 
 from dms_sync.readahead import ReaderProcessError, read_ahead, read_ahead_in_process
 
+from . import reader_targets
+
 
 def test_items_arrive_in_order_and_all_of_them():
     assert list(read_ahead(iter(range(1000)), depth=3)) == list(range(1000))
@@ -52,17 +54,14 @@ def test_closing_early_stops_the_reader_before_returning():
 
 
 # --- in another process (big file-drop extracts) -------------------------------------------------------------
-TARGETS = "tests.dms_sync.reader_targets"
-
-
 def test_a_reader_process_sends_every_item_in_order():
-    assert list(read_ahead_in_process(f"{TARGETS}:numbers", {"count": 5000})) == list(range(5000))
+    assert list(read_ahead_in_process(reader_targets.numbers, {"count": 5000})) == list(range(5000))
 
 
 def test_an_error_in_the_reader_process_reaches_the_caller_after_the_items_before_it():
     got = []
     with pytest.raises(ValueError, match="line 5: not readable"):
-        for item in read_ahead_in_process(f"{TARGETS}:numbers_then_error", {"count": 3}):
+        for item in read_ahead_in_process(reader_targets.numbers_then_error, {"count": 3}):
             got.append(item)
     assert got == [0, 1, 2]
 
@@ -70,14 +69,14 @@ def test_an_error_in_the_reader_process_reaches_the_caller_after_the_items_befor
 def test_a_reader_process_that_dies_fails_the_read_instead_of_ending_it_quietly():
     got = []
     with pytest.raises(ReaderProcessError, match="exit code 3"):
-        for item in read_ahead_in_process(f"{TARGETS}:dies_after", {"count": 2}):
+        for item in read_ahead_in_process(reader_targets.dies_after, {"count": 2}):
             got.append(item)
     assert got == [0, 1][: len(got)]  # what it had not sent yet is lost with it, never reordered
 
 
 def test_closing_early_stops_the_reader_process(tmp_path):
     pid_file = tmp_path / "pid"
-    items = read_ahead_in_process(f"{TARGETS}:endless_with_pid", {"pid_file": str(pid_file)})
+    items = read_ahead_in_process(reader_targets.endless_with_pid, {"pid_file": str(pid_file)})
     assert next(items) == 0
     items.close()
     pid = int(pid_file.read_text())

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dealership, port, customers, seed, first_number, configure, fail_first, **options):
-        if not getattr(settings, "DEMO_DATA_ALLOWED", False):
+        if not settings.DEMO_DATA_ALLOWED:
             raise CommandError("The fake DMS is for development and demos only (not with production settings).")
         from tests.support.fake_dms import FakeDms
 
