@@ -3,7 +3,7 @@
     python bench/importers.py --importer ours|naive|iex|copy --database-url URL --extract DIR [--changed DIR]
 
 Importers, all loading the same customers.csv into the same database:
-  ours   the project's FileDrop importer (dms_sync.services.sync.dms_pull), exactly what the nightly pull runs
+  ours   the project's FileDrop importer (dms_sync.services.pull.dms_pull), exactly what the nightly pull runs
   naive  a plain Django loop: csv.DictReader, the project's row parser, Customer.objects.update_or_create per row
   iex    django-import-export: a ModelResource mapping the CSV columns onto Customer, import_data(...)
   copy   PostgreSQL COPY of the raw CSV into an UNLOGGED table of text columns - the floor
@@ -76,7 +76,7 @@ def _rows(folder: Path) -> int:
 
 # --- ours ----------------------------------------------------------------------------------------------------------
 def run_ours(store, folder: Path) -> dict:
-    from dms_sync.services.sync import dms_pull
+    from dms_sync.services.pull import dms_pull
 
     run = dms_pull(dealership=store, path=folder)
     if run.status != "succeeded":

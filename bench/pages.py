@@ -74,7 +74,7 @@ def _load(extract: Path) -> dict:
     from django.core.management import call_command
 
     from customers.models import Dealership, DmsAdapter, Membership
-    from dms_sync.services.sync import dms_pull
+    from dms_sync.services.pull import dms_pull
 
     call_command("collectstatic", "--noinput", verbosity=0)
     store, _ = Dealership.objects.get_or_create(

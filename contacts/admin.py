@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import ContactMethod, EmailBounce, EmailConsent, TurnOffEvent
+from .models import ContactMethod, EmailBounce, EmailConsent
 from .services import consent_expire
 
 
@@ -11,21 +11,6 @@ class ContactMethodAdmin(admin.ModelAdmin):
     list_display = ["customer", "method", "is_on", "reason", "changed_by", "changed_at"]
     list_filter = ["method", "is_on"]
     raw_id_fields = ["customer", "changed_by"]
-
-
-@admin.register(TurnOffEvent)
-class TurnOffEventAdmin(admin.ModelAdmin):
-    """Turn Off history, read-only: it is written by the services."""
-
-    list_display = ["customer", "target", "code", "is_on", "reason", "actor", "actor_label", "created_at"]
-    list_filter = ["target", "is_on"]
-    raw_id_fields = ["customer", "vehicle", "actor"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class ConsentStateFilter(admin.SimpleListFilter):

@@ -36,53 +36,6 @@ class ContactMethod(models.Model):
         return f"{self.customer_id} {self.get_method_display()}: {'on' if self.is_on else 'off'}"
 
 
-class TurnOffTarget(models.TextChoices):
-    STATUS = "status", "Customer status"
-    CONTACT_METHOD = "contact_method", "Contact method"
-    VIN_CONTACT_TYPE = "vin_contact_type", "VIN contact type"
-
-
-class TurnOffEvent(models.Model):
-    """Turn Off history: every change of a contact method, VIN contact type or customer status."""
-
-    # Indexed by turnoff_customer_recent_idx, which leads with it.
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="turn_off_events", db_index=False)
-    vehicle = models.ForeignKey(
-        "customers.Vehicle",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="turn_off_events",
-        db_index=False,
-    )
-    target = models.CharField(max_length=20, choices=TurnOffTarget.choices)
-    code = models.CharField(max_length=20, help_text="Which method or contact type, e.g. 'email', 'csi', 'owns'.")
-    is_on = models.BooleanField()
-    reason = models.ForeignKey(
-        TurnOffReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    comment = models.CharField(max_length=500, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
-    )
-    actor_label = models.CharField(max_length=120, blank=True, help_text="e.g. 'import: optouts.csv', 'DMS sync'.")
-    created_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["customer", "-created_at"], name="turnoff_customer_recent_idx"),
-            # Optional references indexed only where set (see customers.models.Customer.Meta).
-            *(
-                models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"turnoff_{name}_set_idx")
-                for name in ("vehicle", "reason", "actor")
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.customer_id} {self.code} {'on' if self.is_on else 'off'}"
-
-
 class ConsentBasis(models.TextChoices):
     EXPRESS = "express", "Express consent"
     IMPLIED_PURCHASE = "implied_purchase", "Implied by purchase"

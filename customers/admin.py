@@ -10,6 +10,7 @@ from .models import (
     Membership,
     RepairOrder,
     ServiceAdvisor,
+    TurnOffEvent,
     TurnOffReason,
     Vehicle,
     VehicleContactType,
@@ -169,3 +170,18 @@ class RepairOrderAdmin(admin.ModelAdmin):
     raw_id_fields = ["customer"]
     list_filter = ["dealership"]
     show_full_result_count = False
+
+
+@admin.register(TurnOffEvent)
+class TurnOffEventAdmin(admin.ModelAdmin):
+    """Turn Off history, read-only: it is written by the services."""
+
+    list_display = ["customer", "target", "code", "is_on", "reason", "actor", "actor_label", "created_at"]
+    list_filter = ["target", "is_on"]
+    raw_id_fields = ["customer", "vehicle", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

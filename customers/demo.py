@@ -2,7 +2,7 @@
 
 The customer, vehicle and repair-order rows come from the same extract generator the DMS importer is
 tested with (dms_sync.sample_extract), written as a file-drop extract and loaded through the real DMS
-import (dms_sync.services.sync); what a DMS never sends (turn-offs, bounces, consent, associations,
+import (dms_sync.services.pull); what a DMS never sends (turn-offs, bounces, consent, associations,
 verifications) is layered on top here, the way coordinators would have produced it.
 """
 
@@ -18,17 +18,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from contacts.models import (
-    BounceSource,
-    ConsentBasis,
-    ContactMethod,
-    EmailBounce,
-    EmailConsent,
-    TurnOffEvent,
-    TurnOffTarget,
-)
+from contacts.models import BounceSource, ConsentBasis, ContactMethod, EmailBounce, EmailConsent
+from customers.models import TurnOffTarget
 from dms_sync.sample_extract import ExtractSpec, extract_write
 
+from .audit import audit_bulk_save, turn_off_entry
 from .models import (
     Association,
     ContactMethodKind,
@@ -52,6 +46,7 @@ from .models import (
     VerificationStamp,
     VinContactType,
 )
+from .rules import method_has_value
 
 DEMO_SEED = 20261122
 DEMO_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.get_fixed_timezone(0))
@@ -105,6 +100,14 @@ ADVISORS = ["Priya Natarajan", "Sam Okafor", "Lena Fischer", "Chris Duval"]
 CAMPAIGNS = ["Winter tire promo", "Oil change reminder", "Recall notice", "Spring service"]
 
 
+#: The customer fields the coordinators' layer sets on top of the DMS data.
+LAYERED_FIELDS = [
+    *("status", "inactive_reason", "inactivated_at", "inactivated_by", "preferred_contact_method", "day_night"),
+    *("is_fleet", "preferred_advisor", "address_to", "last_contact_date", "twitter_handle", "entered_by"),
+    "entered_by_name",
+]
+
+
 class DemoRefused(ImproperlyConfigured):
     pass
 
@@ -117,7 +120,7 @@ def _load_store_rows(store, spec: ExtractSpec):
     finds it (and finds nothing to change). The DMS's allow_* flags become contact-method turn-offs inside
     the import (reason "Turned off in the DMS", with Turn Off history), so nothing is left for the caller.
     """
-    from dms_sync.services.sync import dms_pull
+    from dms_sync.services.pull import dms_pull
 
     drop_root = Path(settings.DMS_DROP_ROOT)
     drop_root.mkdir(parents=True, exist_ok=True)
@@ -171,7 +174,7 @@ def _layer_coordinator_work(store, reasons, users, rng):
     """What coordinators and the email provider produced over time, on top of the DMS data."""
     customers = list(Customer.objects.filter(dealership=store).order_by("id"))
     coordinator = users["coordinator"]
-    # A preferred method is always one that is on (the services clear a preference whose method goes off).
+    # A preferred method is always one that is on and has a value (the contact-state writer's invariant).
     off = set(
         ContactMethod.objects.filter(customer__dealership=store, is_on=False).values_list("customer_id", "method")
     )
@@ -189,19 +192,8 @@ def _layer_coordinator_work(store, reasons, users, rng):
             c.inactivated_by = coordinator
             dirty = True
         if rng.random() < 0.35:
-            c.preferred_contact_method = rng.choice(
-                [
-                    m
-                    for m, on in (
-                        (ContactMethodKind.CELL_PHONE, c.cell_phone),
-                        (ContactMethodKind.EMAIL, c.email1),
-                        (ContactMethodKind.HOME_PHONE, c.home_phone),
-                        (ContactMethodKind.MAIL, True),
-                    )
-                    if on and (c.pk, m) not in off
-                ]
-                or [""]
-            )
+            usable = [m for m in ContactMethodKind.values if method_has_value(c, m) and (c.pk, m) not in off]
+            c.preferred_contact_method = rng.choice(usable or [""])
             dirty = True
         if rng.random() < 0.5:
             c.day_night = rng.choice([DayNight.DAY, DayNight.DAY, DayNight.NIGHT])
@@ -272,36 +264,18 @@ def _layer_coordinator_work(store, reasons, users, rng):
                     created_by=coordinator,
                 )
             )
-    Customer.objects.bulk_update(
-        changed,
-        [
-            "status",
-            "inactive_reason",
-            "inactivated_at",
-            "inactivated_by",
-            "preferred_contact_method",
-            "day_night",
-            "is_fleet",
-            "preferred_advisor",
-            "address_to",
-            "last_contact_date",
-            "twitter_handle",
-            "entered_by",
-            "entered_by_name",
-        ],
-        batch_size=500,
-    )
+    Customer.objects.bulk_update(changed, LAYERED_FIELDS, batch_size=500)
     for c in changed:
         if c.status == CustomerStatus.INACTIVE:
             events.append(
-                TurnOffEvent(
+                turn_off_entry(
                     customer=c,
                     target=TurnOffTarget.STATUS,
                     code="status",
                     is_on=False,
                     reason=c.inactive_reason,
                     actor=coordinator,
-                    created_at=c.inactivated_at,
+                    now=c.inactivated_at,
                 )
             )
 
@@ -327,7 +301,7 @@ def _layer_coordinator_work(store, reasons, users, rng):
                 )
             )
             events.append(
-                TurnOffEvent(
+                turn_off_entry(
                     customer_id=v.customer_id,
                     vehicle=v,
                     target=TurnOffTarget.VIN_CONTACT_TYPE,
@@ -336,7 +310,7 @@ def _layer_coordinator_work(store, reasons, users, rng):
                     reason=reason,
                     comment="Customer request",
                     actor=coordinator,
-                    created_at=when,
+                    now=when,
                 )
             )
     Vehicle.objects.bulk_update([v for v in vehicles if not v.owns], ["owns_reason"], batch_size=500)
@@ -365,7 +339,7 @@ def _layer_coordinator_work(store, reasons, users, rng):
             )
         )
     Association.objects.bulk_create(associations, batch_size=500)
-    TurnOffEvent.objects.bulk_create(events, batch_size=500)
+    audit_bulk_save(turn_offs=events)
     VerificationStamp.objects.bulk_create(stamps, batch_size=500)
     Inquiry.objects.bulk_create(inquiries, batch_size=500)
     EmailBounce.objects.bulk_create(bounces, batch_size=500)
@@ -373,7 +347,7 @@ def _layer_coordinator_work(store, reasons, users, rng):
 
 
 def demo_allowed():
-    return getattr(settings, "DEMO_DATA_ALLOWED", False)
+    return settings.DEMO_DATA_ALLOWED
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
 
+from .fields import BOOL_FIELDS, EDIT_FIELDS, PHONE_FIELDS, REFERENCE_FIELDS, field_label
 from .models import (
     ContactMethodKind,
     Country,
@@ -14,20 +15,10 @@ from .models import (
     Language,
 )
 from .phones import phone_display
+from .selectors.reasons import contact_method_reasons, status_reasons, store_advisors, vin_contact_type_reasons
 from .services.associations import ASSOCIATION_RELATIONSHIPS, MAX_NOTE
-from .services.contact_methods import contact_method_reasons
-from .services.customer import (
-    BOOL_FIELDS,
-    EDIT_FIELDS,
-    FK_FIELDS,
-    PHONE_FIELDS,
-    customer_clean_data,
-    customer_snapshot,
-    serialize_value,
-    status_reasons,
-    store_advisors,
-)
-from .services.vin_contact_types import MAX_COMMENT, vin_contact_type_reasons
+from .services.customer import customer_clean_data, customer_snapshot, serialize_value
+from .services.vin_contact_types import MAX_COMMENT
 
 ORIGINAL_SALT = "customers.edit.original"
 BLANK = [("", "—")]
@@ -59,8 +50,8 @@ def original_unsign(token: str) -> dict | None:
 def form_initial(customer) -> dict:
     """The form's initial values: phones in display form, FKs by id."""
     initial = {}
-    for name, _ in EDIT_FIELDS:
-        value = getattr(customer, f"{name}_id") if name in FK_FIELDS else getattr(customer, name)
+    for name in EDIT_FIELDS:
+        value = getattr(customer, f"{name}_id") if name in REFERENCE_FIELDS else getattr(customer, name)
         if name in PHONE_FIELDS:
             value = phone_display(value)
         initial[name] = value
@@ -78,7 +69,7 @@ def form_data_value(customer, name):
 
 
 def form_initial_value(customer, name):
-    value = getattr(customer, f"{name}_id") if name in FK_FIELDS else getattr(customer, name)
+    value = getattr(customer, f"{name}_id") if name in REFERENCE_FIELDS else getattr(customer, name)
     return phone_display(value) if name in PHONE_FIELDS else value
 
 
@@ -108,42 +99,41 @@ class BootstrapFormMixin:
 
 
 class CustomerEditForm(BootstrapFormMixin, forms.Form):
+    # Labels come from the field registry (customers.fields), set in __init__.
     # Name Information
-    first_name = _text("first_name", label="First Name")
-    middle_name = _text("middle_name", label="Middle Name")
-    last_name = _text("last_name", label="Last Name")
-    contact_name = _text("contact_name", label="Contact Name")
-    other_name = _text("other_name", label="Other Name (company)")
-    address_to = _text("address_to", label="Address To")
-    status = forms.ChoiceField(label="Status", choices=CustomerStatus.choices)
-    inactive_reason = forms.ModelChoiceField(
-        label="Inactive Reason", queryset=None, required=False, empty_label="— choose a reason —"
-    )
+    first_name = _text("first_name")
+    middle_name = _text("middle_name")
+    last_name = _text("last_name")
+    contact_name = _text("contact_name")
+    other_name = _text("other_name")
+    address_to = _text("address_to")
+    status = forms.ChoiceField(choices=CustomerStatus.choices)
+    inactive_reason = forms.ModelChoiceField(queryset=None, required=False, empty_label="— choose a reason —")
     # Contact Information
-    home_phone = _text("home_phone", label="Home", max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
-    work_phone = _text("work_phone", label="Work", max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
-    work_ext = _text("work_ext", label="Ext.", max_length=12)
-    cell_phone = _text("cell_phone", label="Cell", max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
-    fax = _text("fax", label="Fax", max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
-    email1 = _text("email1", label="Email 1", widget=forms.EmailInput)
-    email2 = _text("email2", label="Email 2", widget=forms.EmailInput)
-    default_email = forms.BooleanField(label="Default Email", required=False)
+    home_phone = _text("home_phone", max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
+    work_phone = _text("work_phone", max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
+    work_ext = _text("work_ext", max_length=12)
+    cell_phone = _text("cell_phone", max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
+    fax = _text("fax", max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
+    email1 = _text("email1", widget=forms.EmailInput)
+    email2 = _text("email2", widget=forms.EmailInput)
+    default_email = forms.BooleanField(required=False)
     # Address Information
-    address1 = _text("address1", label="Address 1")
-    address2 = _text("address2", label="Address 2")
-    postal_code = _text("postal_code", label="Postal/Zip", max_length=20)
-    city = _text("city", label="City")
-    state = _text("state", label="State/Province")
-    county = _text("county", label="County")
-    country = forms.ChoiceField(label="Country", choices=BLANK + Country.choices, required=False)
+    address1 = _text("address1")
+    address2 = _text("address2")
+    postal_code = _text("postal_code", max_length=20)
+    city = _text("city")
+    state = _text("state")
+    county = _text("county")
+    country = forms.ChoiceField(choices=BLANK + Country.choices, required=False)
     # Other Information
-    birth_date = forms.DateField(label="Birth Date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    is_fleet = forms.BooleanField(label="Fleet", required=False)
-    language = forms.ChoiceField(label="Language", choices=BLANK + Language.choices, required=False)
-    gender = forms.ChoiceField(label="Gender", choices=BLANK + Gender.choices, required=False)
-    day_night = forms.ChoiceField(label="Day/Night", choices=BLANK + DayNight.choices, required=False)
-    preferred_advisor = forms.ModelChoiceField(label="Pref Advisor", queryset=None, required=False, empty_label="—")
-    twitter_handle = _text("twitter_handle", label="Twitter", max_length=20)
+    birth_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    is_fleet = forms.BooleanField(required=False)
+    language = forms.ChoiceField(choices=BLANK + Language.choices, required=False)
+    gender = forms.ChoiceField(choices=BLANK + Gender.choices, required=False)
+    day_night = forms.ChoiceField(choices=BLANK + DayNight.choices, required=False)
+    preferred_advisor = forms.ModelChoiceField(queryset=None, required=False, empty_label="—")
+    twitter_handle = _text("twitter_handle", max_length=20)
     # Optimistic locking: the version the form was loaded at and a signed snapshot of the loaded values.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     original = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -152,6 +142,8 @@ class CustomerEditForm(BootstrapFormMixin, forms.Form):
         self.customer = customer
         kwargs.setdefault("initial", form_initial(customer))
         super().__init__(*args, **kwargs)
+        for name in EDIT_FIELDS:
+            self.fields[name].label = field_label(name)
         store = customer.dealership
         keep_reason = customer.inactive_reason_id if customer.status == CustomerStatus.INACTIVE else None
         self.fields["inactive_reason"].queryset = status_reasons(dealership=store, include=keep_reason)
@@ -166,7 +158,7 @@ class CustomerEditForm(BootstrapFormMixin, forms.Form):
         self._style_widgets()
 
     def edit_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name, _ in EDIT_FIELDS if name in self.cleaned_data}
+        return {name: self.cleaned_data[name] for name in EDIT_FIELDS if name in self.cleaned_data}
 
     def clean(self):
         cleaned = super().clean()

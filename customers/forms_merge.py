@@ -2,8 +2,9 @@
 
 from django import forms
 
+from .fields import field_label
 from .models import Relationship
-from .services.merge import FILLABLE_FIELDS, MERGE_RELATIONSHIPS, field_label, field_value, is_empty
+from .services.merge import FILLABLE_FIELDS, MERGE_RELATIONSHIPS, field_value, is_empty
 
 MAX_CHILDREN = 20
 RELATIONSHIP_CHOICES = [(r.value, r.label) for r in MERGE_RELATIONSHIPS]

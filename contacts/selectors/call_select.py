@@ -7,6 +7,10 @@ for email the address is also not invalid (bounce count below the store's limit)
 has not expired. Everything is decided in one SQL query with EXISTS / NOT EXISTS subqueries (scoped to the user's
 stores inside the same query) so the list scales to a million customers; the page's vehicles are a second query
 (on PostgreSQL a "SET LOCAL jit = off" precedes the list; see _without_jit).
+
+This is contacts.contactability's rule (`contactable_for_type`) stated in SQL; which field each method reaches
+comes from the field registry (customers.fields). tests/contacts/test_contactability_agreement.py generates
+varied customers and checks that this list and the function agree on every one.
 """
 
 from contextlib import contextmanager
@@ -19,6 +23,7 @@ from django.db.models.lookups import LessThan
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from customers.fields import PHONE_METHOD_FIELDS, method_fields
 from customers.models import (
     ContactMethodKind,
     Customer,
@@ -37,11 +42,10 @@ SORT_STAR_ASC = "star_asc"
 SORTS = {SORT_STAR_DESC: "Star rating: high to low", SORT_STAR_ASC: "Star rating: low to high"}
 MAX_LIMIT = 500
 
-PHONE_FIELDS = {
-    ContactMethodKind.CELL_PHONE: "cell_phone",
-    ContactMethodKind.HOME_PHONE: "home_phone",
-    ContactMethodKind.WORK_PHONE: "work_phone",
-}
+#: The order the best phone is picked in after the preferred method (a cell reaches the person).
+BEST_PHONE_ORDER = (ContactMethodKind.CELL_PHONE, ContactMethodKind.HOME_PHONE, ContactMethodKind.WORK_PHONE)
+#: Phone method -> the customer field it dials, from the registry, in BEST_PHONE_ORDER.
+PHONE_FIELDS = dict(sorted(PHONE_METHOD_FIELDS.items(), key=lambda item: BEST_PHONE_ORDER.index(item[0])))
 
 
 def _method_off(method: str) -> Exists:
@@ -110,9 +114,27 @@ def _best_phone(customer) -> tuple[str, str]:
         order.remove(preferred)
         order.insert(0, preferred)
     for method in order:
-        if getattr(customer, f"{method}_usable"):
-            return method, getattr(customer, PHONE_FIELDS[method])
+        field = PHONE_FIELDS[method]
+        if getattr(customer, _usable(field)):
+            return method, getattr(customer, field)
     return "", ""
+
+
+def _usable(field: str) -> str:
+    """The name of the annotation saying whether the method reaching `field` is usable."""
+    return f"{field}_usable"
+
+
+def _usable_conditions(*, now) -> dict[str, Q]:
+    """Per field a contact method reaches (registry: phones, address line 1, both emails): the method is on and
+    the value is present (and, for an email, valid, not opted out, consent not expired)."""
+    usable = {}
+    for method in ContactMethodKind.values:
+        method_on = ~Q(_method_off(method))
+        for field in method_fields(method):
+            value_ok = _email_usable(field, now=now) if method == ContactMethodKind.EMAIL else ~Q(**{field: ""})
+            usable[_usable(field)] = method_on & value_ok
+    return usable
 
 
 def call_select_list(
@@ -137,11 +159,7 @@ def call_select_list(
     filters = filters or {}
     now = now or timezone.now()
 
-    email_on = ~Q(_method_off(ContactMethodKind.EMAIL))
-    usable = {f"{method}_usable": ~Q(**{field: ""}) & ~Q(_method_off(method)) for method, field in PHONE_FIELDS.items()}
-    usable["mail_usable"] = ~Q(address1="") & ~Q(_method_off(ContactMethodKind.MAIL))
-    for field in ("email1", "email2"):
-        usable[f"{field}_usable"] = email_on & _email_usable(field, now=now)
+    usable = _usable_conditions(now=now)
     any_usable = Q()
     for condition in usable.values():
         any_usable |= condition
@@ -188,7 +206,10 @@ def call_select_list(
         method, phone = _best_phone(customer)
         email = ""
         if not method:
-            email = customer.email1 if customer.email1_usable else (customer.email2 if customer.email2_usable else "")
+            email = next(
+                (getattr(customer, f) for f in method_fields(ContactMethodKind.EMAIL) if getattr(customer, _usable(f))),
+                "",
+            )
         rows.append(
             CallSelectRow(
                 customer=customer,

@@ -2,42 +2,22 @@
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
-from customers.models import CustomerHistory, HistorySource
-from customers.services.history import history_entry, history_record
+from customers.audit import Change, audit_bulk_save, history_entry, history_record, raw_value
+from customers.models import AuditAction, HistorySource
 
+from ..audit_keys import LABELS, consent_key
 from ..models import ConsentBasis, EmailConsent
 from ..rules import consent_expiry, consent_is_expired
 
 EXPIRE_BATCH = 500
 
 
-def _when(value) -> str:
-    return date_format(timezone.localtime(value), "Y-m-d H:i") if value else ""
-
-
 def _snapshot(consent: EmailConsent | None) -> dict:
+    """The consent's recorded fields as raw values (what the history compares and stores)."""
     if consent is None:
         return {}
-    return {
-        "basis": consent.get_basis_display(),
-        "source": consent.source,
-        "evidence": consent.evidence,
-        "obtained_at": _when(consent.obtained_at),
-        "expires_at": _when(consent.expires_at) or "Never",
-        "opted_out_at": _when(consent.opted_out_at),
-    }
-
-
-LABELS = {
-    "basis": "Basis",
-    "source": "Source",
-    "evidence": "Evidence",
-    "obtained_at": "Obtained",
-    "expires_at": "Expires",
-    "opted_out_at": "Opted out",
-}
+    return {name: raw_value(getattr(consent, name)) for name in LABELS if name != "expired_at"}
 
 
 @transaction.atomic
@@ -100,21 +80,16 @@ def email_consent_record(
     else:
         consent.save()
     changes = [
-        {
-            "field": f"email_consent.{name}",
-            "label": f"Email consent ({email}): {LABELS[name]}",
-            "old": before.get(name, ""),
-            "new": after[name],
-        }
-        for name in LABELS
-        if before.get(name, "") != after[name]
+        Change(consent_key(email, name), before.get(name), after[name])
+        for name in after
+        if before.get(name) != after[name]
     ]
     history_record(
         customer=customer,
         actor=actor,
         source=history_source,
         actor_label=actor_label,
-        action="email_consent",
+        action=AuditAction.EMAIL_CONSENT,
         changes=changes,
         now=now,
     )
@@ -148,22 +123,15 @@ def consent_expire(*, now=None) -> int:
             for consent in batch:
                 consent.expired_at = now
             EmailConsent.objects.bulk_update(batch, ["expired_at"])
-            CustomerHistory.objects.bulk_create(
-                [
+            audit_bulk_save(
+                history=[
                     history_entry(
                         customer_id=c.customer_id,
                         now=now,
                         source=HistorySource.SYSTEM,
                         actor_label="Consent expiry",
-                        action="email_consent_expired",
-                        changes=[
-                            {
-                                "field": "email_consent.expired_at",
-                                "label": f"Email consent ({c.email}): Status",
-                                "old": f"{c.get_basis_display()} until {_when(c.expires_at)}",
-                                "new": "Expired",
-                            }
-                        ],
+                        action=AuditAction.EMAIL_CONSENT_EXPIRED,
+                        changes=[Change(consent_key(c.email, "expired_at"), None, now)],
                     )
                     for c in batch
                 ]

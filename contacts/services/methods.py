@@ -1,25 +1,49 @@
-"""Turning a contact method on or off: the ContactMethod row, the Turn Off history and the customer history.
+"""The one writer of contact-method state: on/off with a reason, and the preferred method (yellow star).
 
-`contact_method_switch` is the one place this happens. The Customer Information screen calls it through
-customers.services.contact_methods.contact_method_set (which adds the screen's checks: an active reason of
-the store, no changes on duplicate children); imports and system jobs call it directly with a label as the
-actor. The nightly DMS sync applies the same mapping in bulk (dms_sync.services.sync).
+Every change goes through here: one customer at a time (`contact_method_switch`: the Customer Information
+screen through contacts.services.method_screen, opt-out imports), many at once (`contact_methods_switch_bulk`:
+the nightly DMS pull, merge applying a parent's turn-offs), or rows put back exactly as recorded
+(`contact_methods_restore`: unmerge). The preferred method is set by contacts.services.method_screen. All keep
+the same invariants:
+- an off method, or one with no value on file, is never the preferred one (the star would sit on a red X or on
+  "no number on file"): turning the preferred method off clears the preference in the same step;
+- no state change without its history: a Turn Off history row and a customer history change
+  (`contact_method:<method>` with raw {on, reason}), written through the audit writer (customers.audit).
+Whether a change should happen at all (who wins between a coordinator and the DMS, which reasons a store
+offers) is decided by the callers; this module only writes it, the same way every time.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from customers.models import ContactMethodKind, Customer, HistorySource
-from customers.services.history import history_record
+from customers.audit import Change, audit_bulk_save, history_entry, history_record, turn_off_entry, turn_off_record
+from customers.fields import CONTACT_METHOD_PREFIX, method_state_raw
+from customers.models import AuditAction, ContactMethodKind, Customer, HistorySource, TurnOffTarget
 
-from ..models import ContactMethod, TurnOffEvent, TurnOffTarget
+from ..models import ContactMethod
 
 
-def contact_method_state_label(is_on: bool, reason=None) -> str:
-    if is_on:
-        return "On"
-    return f"Off ({reason.label})" if reason else "Off"
+def method_change(method: str, *, was_on: bool, old_reason_id, is_on: bool, reason_id) -> Change:
+    return Change(
+        f"{CONTACT_METHOD_PREFIX}{method}",
+        method_state_raw(is_on=was_on, reason_id=old_reason_id),
+        method_state_raw(is_on=is_on, reason_id=reason_id),
+    )
+
+
+def _check(method: str, is_on: bool, reason) -> None:
+    if method not in ContactMethodKind.values:
+        raise ValueError(f"{method!r} is not a contact method")
+    if not is_on and (reason is None or not reason.applies_to_contact_method):
+        raise ValueError("Turning a contact method off needs a reason that applies to contact methods.")
 
 
 @transaction.atomic
@@ -33,26 +57,22 @@ def contact_method_switch(
     actor_label: str = "",
     source: str = HistorySource.USER,
     comment: str = "",
-    extra_changes: list[dict] | None = None,
+    extra_changes: Iterable[Change | dict] = (),
     now=None,
 ) -> ContactMethod | None:
     """Switch one contact method; returns the row, or None (and writes nothing) when nothing changes.
 
     Turning off needs a reason that applies to contact methods. No ContactMethod row means "on", so turning a
-    method back on keeps the row (is_on=True) to remember who did it and when. A method that is off cannot
-    stay the preferred one (the yellow star would point at a red X), so the preference is cleared with it.
-    `extra_changes` are related changes made in the same step (e.g. a consent opt-out) for the same entry.
+    method back on keeps the row (is_on=True) to remember who did it and when. `extra_changes` are related
+    changes made in the same step (e.g. a consent opt-out) for the same history entry.
     """
-    if method not in ContactMethodKind.values:
-        raise ValueError(f"{method!r} is not a contact method")
-    if not is_on and (reason is None or not reason.applies_to_contact_method):
-        raise ValueError("Turning a contact method off needs a reason that applies to contact methods.")
+    _check(method, is_on, reason)
     reason = None if is_on else reason
     now = now or timezone.now()
     row = ContactMethod.objects.select_for_update().filter(customer=customer, method=method).first()
     was_on = row.is_on if row else True
-    old_reason = row.reason if row else None
-    if was_on == is_on and (is_on or old_reason == reason):
+    old_reason_id = row.reason_id if row else None
+    if was_on == is_on and (is_on or old_reason_id == reason.pk):
         return None
     if row is None:
         row = ContactMethod(customer=customer, method=method)
@@ -61,40 +81,238 @@ def contact_method_switch(
     row.changed_by = actor
     row.changed_at = now
     row.save()
-    TurnOffEvent.objects.create(
+    turn_off_record(
         customer=customer,
         target=TurnOffTarget.CONTACT_METHOD,
         code=method,
         is_on=is_on,
         reason=reason,
-        comment=comment[:500],
+        comment=comment,
         actor=actor,
         actor_label=actor_label,
-        created_at=now,
+        now=now,
     )
-    label = ContactMethodKind(method).label
-    changes = [
-        {
-            "field": f"contact_method:{method}",
-            "label": label,
-            "old": contact_method_state_label(was_on, old_reason),
-            "new": contact_method_state_label(is_on, reason),
-        }
-    ]
+    changes = [method_change(method, was_on=was_on, old_reason_id=old_reason_id, is_on=is_on, reason_id=row.reason_id)]
     if not is_on and customer.preferred_contact_method == method:
         Customer.objects.filter(pk=customer.pk).update(
             preferred_contact_method="", version=F("version") + 1, updated_at=now
         )
         customer.preferred_contact_method = ""
         customer.version += 1
-        changes.append({"field": "preferred_contact_method", "label": "Preferred Method", "old": label, "new": ""})
+        changes.append(Change("preferred_contact_method", method, ""))
     history_record(
         customer=customer,
         actor=actor,
         source=source,
         actor_label=actor_label,
-        action="contact_method",
-        changes=[*changes, *(extra_changes or [])],
+        action=AuditAction.CONTACT_METHOD,
+        changes=[*changes, *extra_changes],
         now=now,
     )
     return row
+
+
+@dataclass(frozen=True)
+class MethodSwitch:
+    """One decided change for the bulk writer: turn `method` of `customer_id` on, or off with `reason_id`."""
+
+    customer_id: int
+    method: str
+    is_on: bool
+    reason_id: int | None = None
+
+
+def contact_methods_switch_bulk(
+    switches: Iterable[MethodSwitch],
+    *,
+    actor=None,
+    actor_label: str = "",
+    source: str = HistorySource.SYSTEM,
+    comment: str = "",
+    now=None,
+    changes_into: dict[int, list] | None = None,
+) -> dict[int, list[Change]]:
+    """Write many contact-method switches with a constant number of queries; same invariants and history as
+    `contact_method_switch`. Call it inside the caller's transaction, after the caller's own customer writes.
+
+    Switches that change nothing are skipped. Returns the history changes per customer id; with `changes_into`
+    the caller puts them into its own entry for that customer (the DMS pull writes one entry per customer per
+    row), otherwise one `contact_method` entry per customer is written here.
+    """
+    switches = [s for s in switches if s.method in ContactMethodKind.values]
+    if not switches:
+        return {}
+    now = now or timezone.now()
+    customer_ids = sorted({s.customer_id for s in switches})
+    current = {
+        (m.customer_id, m.method): m
+        for m in ContactMethod.objects.select_for_update().filter(customer_id__in=customer_ids).order_by("pk")
+    }
+    creates, updates, events = [], [], []
+    changes: dict[int, list[Change]] = {}
+    turned_off: dict[int, set[str]] = {}
+    for s in switches:
+        reason_id = None if s.is_on else s.reason_id
+        if not s.is_on and reason_id is None:
+            raise ValueError("Turning a contact method off needs a reason.")
+        row = current.get((s.customer_id, s.method))
+        was_on = row.is_on if row else True
+        old_reason_id = row.reason_id if row else None
+        if was_on == s.is_on and (s.is_on or old_reason_id == reason_id):
+            continue
+        if row is None:
+            row = ContactMethod(customer_id=s.customer_id, method=s.method)
+            current[(s.customer_id, s.method)] = row
+            creates.append(row)
+        elif row not in updates and row not in creates:
+            updates.append(row)
+        row.is_on, row.reason_id, row.changed_by, row.changed_at = s.is_on, reason_id, actor, now
+        events.append(
+            turn_off_entry(
+                customer_id=s.customer_id,
+                target=TurnOffTarget.CONTACT_METHOD,
+                code=s.method,
+                is_on=s.is_on,
+                reason_id=reason_id,
+                comment=comment,
+                actor=actor,
+                actor_label=actor_label,
+                now=now,
+            )
+        )
+        changes.setdefault(s.customer_id, []).append(
+            method_change(s.method, was_on=was_on, old_reason_id=old_reason_id, is_on=s.is_on, reason_id=reason_id)
+        )
+        if not s.is_on:
+            turned_off.setdefault(s.customer_id, set()).add(s.method)
+    if creates:
+        ContactMethod.objects.bulk_create(creates, batch_size=500)
+    if updates:
+        ContactMethod.objects.bulk_update(updates, ["is_on", "reason", "changed_by", "changed_at"], batch_size=500)
+    _clear_preferences(turned_off, changes, now=now)
+    history = []
+    for customer_id, own in changes.items():
+        if changes_into is not None:
+            changes_into.setdefault(customer_id, []).extend(own)
+        else:
+            history.append(
+                history_entry(
+                    customer_id=customer_id,
+                    actor=actor,
+                    source=source,
+                    actor_label=actor_label,
+                    action=AuditAction.CONTACT_METHOD,
+                    changes=own,
+                    now=now,
+                )
+            )
+    audit_bulk_save(history=history, turn_offs=events)
+    return changes
+
+
+def _clear_preferences(turned_off: dict[int, set[str]], changes: dict[int, list[Change]], *, now) -> None:
+    """The preferred method cannot stay on a method that was just turned off (one query per method)."""
+    by_method: dict[str, list[int]] = {}
+    for customer_id, methods in turned_off.items():
+        for method in methods:
+            by_method.setdefault(method, []).append(customer_id)
+    for method, ids in by_method.items():
+        hit = list(Customer.objects.filter(pk__in=ids, preferred_contact_method=method).values_list("pk", flat=True))
+        if not hit:
+            continue
+        Customer.objects.filter(pk__in=hit).update(
+            preferred_contact_method="", version=F("version") + 1, updated_at=now
+        )
+        for customer_id in hit:
+            changes[customer_id].append(Change("preferred_contact_method", method, ""))
+
+
+# --- recorded rows put back (unmerge) ---------------------------------------------------------------------------
+
+#: What `contact_method_rows` records of a row and `contact_methods_restore` puts back.
+RECORDED_ROW_FIELDS = ("method", "is_on", "reason_id", "changed_by_id", "changed_at")
+
+
+def contact_method_rows(customer) -> list[dict]:
+    """A customer's contact-method rows as JSON-ready dicts (`RECORDED_ROW_FIELDS`, `changed_at` in ISO form),
+    for a record that `contact_methods_restore` can put back later (the merge snapshot)."""
+    rows = ContactMethod.objects.filter(customer=customer).order_by("method").values(*RECORDED_ROW_FIELDS)
+    return [{**row, "changed_at": row["changed_at"].isoformat() if row["changed_at"] else None} for row in rows]
+
+
+def contact_methods_restore(
+    *,
+    customer,
+    rows: Iterable[dict],
+    methods: Iterable[str] | None = None,
+    actor=None,
+    actor_label: str = "",
+    comment: str = "",
+    now=None,
+) -> list[Change]:
+    """Put back contact-method rows recorded by `contact_method_rows`, exactly: state, reason, who and when, and
+    no row where there was none (unmerge gives a child back its own settings as they were at merge time).
+
+    Why not `contact_method_switch`: that stamps the caller as the one who changed the method now, and cannot
+    go back to "no row". `methods` limits the restore (default: every method; one without a recorded row goes
+    back to no row, i.e. on). Same invariants and audit as the switch: each method whose state ({on, reason})
+    changes gets a Turn Off history row (`actor`, `comment`, `now`), and a preferred method that ends up off is
+    cleared. Returns the customer history changes for the caller's own entry (nothing is written to the customer
+    history here). Call it inside the caller's transaction with the customer row locked.
+    """
+    now = now or timezone.now()
+    wanted = {row["method"]: row for row in rows}
+    methods = set(ContactMethodKind.values if methods is None else methods) & set(ContactMethodKind.values)
+    current = {
+        row.method: row
+        for row in ContactMethod.objects.select_for_update().filter(customer=customer, method__in=methods)
+    }
+    user_ids = {row.get("changed_by_id") for row in wanted.values()} - {None}
+    users = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True)) if user_ids else set()
+    changes: list[Change] = []
+    ended_off: set[str] = set()
+    for method in sorted(methods):
+        want, have = wanted.get(method), current.get(method)
+        if want is None and have is None:
+            continue
+        was_on, old_reason_id = (have.is_on, have.reason_id) if have else (True, None)
+        is_on = bool(want["is_on"]) if want else True
+        reason_id = None if is_on else want.get("reason_id")
+        if want is None:
+            have.delete()
+        else:
+            changed_by_id = want.get("changed_by_id") if want.get("changed_by_id") in users else None
+            changed_at = want.get("changed_at")
+            changed_at = datetime.fromisoformat(changed_at) if isinstance(changed_at, str) else changed_at
+            state = (is_on, reason_id, changed_by_id, changed_at)
+            if have is None or (have.is_on, have.reason_id, have.changed_by_id, have.changed_at) != state:
+                row = have or ContactMethod(customer=customer, method=method)
+                row.is_on, row.reason_id, row.changed_by_id, row.changed_at = state
+                row.save()
+        if not is_on:
+            ended_off.add(method)
+        if (was_on, old_reason_id) == (is_on, reason_id):
+            continue
+        turn_off_record(
+            customer=customer,
+            target=TurnOffTarget.CONTACT_METHOD,
+            code=method,
+            is_on=is_on,
+            reason_id=reason_id,
+            comment=comment,
+            actor=actor,
+            actor_label=actor_label,
+            now=now,
+        )
+        changes.append(
+            method_change(method, was_on=was_on, old_reason_id=old_reason_id, is_on=is_on, reason_id=reason_id)
+        )
+    preferred = customer.preferred_contact_method
+    if preferred in ended_off:
+        Customer.objects.filter(pk=customer.pk).update(
+            preferred_contact_method="", version=F("version") + 1, updated_at=now
+        )
+        customer.preferred_contact_method = ""
+        customer.version += 1
+        changes.append(Change("preferred_contact_method", preferred, ""))
+    return changes

@@ -11,10 +11,12 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from customers.models import ContactMethodKind, Customer, HistorySource, TurnOffReason, has_value
+from customers.audit import Change, history_record
+from customers.fields import EMAIL_FIELDS
+from customers.models import AuditAction, ContactMethodKind, Customer, HistorySource, TurnOffReason, has_value
 from customers.phones import phone_normalize
-from customers.services.history import history_record
 
+from ..audit_keys import consent_key
 from ..models import ContactMethod
 from .bounces import ImportFormatError
 from .consent import email_consent_opt_out
@@ -90,6 +92,15 @@ def _row_keys(data: dict, *, region: str) -> tuple[list[tuple[str, str]], list[s
     return keys, errors
 
 
+def _email_matches(customers, address: str):
+    """Customers with `address` in any email field (case-insensitive; repeats the partial indexes' condition)."""
+    lowered = {f"lower_{name}": Lower(name) for name in EMAIL_FIELDS}
+    cond = Q()
+    for name in EMAIL_FIELDS:
+        cond |= Q(**{f"lower_{name}": address}) & has_value(name)
+    return customers.annotate(**lowered).filter(cond)
+
+
 def _already_off(customer, method) -> bool:
     return ContactMethod.objects.filter(customer=customer, method=method, is_on=False).exists()
 
@@ -115,18 +126,7 @@ def _opt_out_customer(*, customer, kind: str, key: str, reason, label: str, now)
             )
             return changed is not None
         opted = email_consent_opt_out(customer=customer, email=key, history_source=HistorySource.IMPORT, now=now)
-        consent_change = (
-            [
-                {
-                    "field": "email_consent.opted_out_at",
-                    "label": f"Email consent ({key}): Opted out",
-                    "old": "",
-                    "new": "Yes",
-                }
-            ]
-            if opted
-            else []
-        )
+        consent_change = [Change(consent_key(key, "opted_out_at"), None, now)] if opted else []
         changed = (
             None
             if _already_off(customer, ContactMethodKind.EMAIL)
@@ -147,7 +147,7 @@ def _opt_out_customer(*, customer, kind: str, key: str, reason, label: str, now)
                 customer=customer,
                 source=HistorySource.IMPORT,
                 actor_label=label,
-                action="email_consent",
+                action=AuditAction.EMAIL_CONSENT,
                 changes=consent_change,
                 now=now,
             )
@@ -178,12 +178,7 @@ def opt_outs_import(*, dealership, stream, filename: str, reason: TurnOffReason,
             result.errors.append((reader.line_num, message))
         for kind, key in keys:
             result.keys += 1
-            if kind == "cell_phone":
-                matches = customers.filter(cell_phone=key)
-            else:
-                matches = customers.annotate(e1=Lower("email1"), e2=Lower("email2")).filter(
-                    (Q(e1=key) & has_value("email1")) | (Q(e2=key) & has_value("email2"))  # partial indexes
-                )
+            matches = customers.filter(cell_phone=key) if kind == "cell_phone" else _email_matches(customers, key)
             matched = list(matches.order_by("pk"))
             if not matched:
                 result.unknown_keys.append((reader.line_num, key))

@@ -2,8 +2,8 @@
 
 {% load contacts_tags %}
 {% email_consent_panel customer as consent_panel %}   -> the consent panel's context (Customer Information)
-{% customer_email_statuses customer as email_statuses %} -> EmailStatus per address (profile: invalid,
-                                                           bounce count/limit, opted out, consent expired)
+{% customer_email_statuses customer as email_statuses %} -> EmailStatus per address (invalid, bounce
+                                                           count/limit, opted out, consent expired, usable + why)
 """
 
 from django import template
@@ -19,8 +19,19 @@ def customer_email_statuses(customer):
     return _customer_email_statuses(customer=customer)
 
 
-@register.simple_tag
-def email_consent_panel(customer):
-    statuses = _customer_email_statuses(customer=customer)
+def _loaded_statuses(context, customer):
+    """The statuses Customer Information's contact-method panel already loaded for this customer, if any
+    (customers.selectors.edit.contact_method_states), so the page does not load them twice."""
+    methods = context.get("contact_methods")
+    if isinstance(methods, dict) and methods.get("customer_id") == customer.pk and "email_statuses" in methods:
+        return methods["email_statuses"]
+    return None
+
+
+@register.simple_tag(takes_context=True)
+def email_consent_panel(context, customer):
+    statuses = _loaded_statuses(context, customer)
+    if statuses is None:
+        statuses = _customer_email_statuses(customer=customer)
     form = EmailConsentForm(customer=customer, initial=EmailConsentForm.initial_for(customer)) if statuses else None
     return {"customer": customer, "statuses": statuses, "form": form}

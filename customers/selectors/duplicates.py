@@ -14,12 +14,11 @@ from django.db.models.functions import Lower
 
 from dealermine.db import CompiledQuery, Prefix
 
+from ..fields import EMAIL_FIELDS, PHONE_FIELDS, field_label
 from ..models import Customer, has_value
 from ..phones import phone_display
 from .tenancy import dealerships_for_user_id
 
-PHONE_FIELDS = (("home_phone", "Home"), ("work_phone", "Work"), ("cell_phone", "Cell"), ("fax", "Fax"))
-EMAIL_FIELDS = ("email1", "email2")
 CANDIDATE_LIMIT = 50
 # Fixed slots for the customer's distinct phones and emails (NULL when it has fewer).
 PHONE_SLOTS = [f"phone{i}" for i in range(len(PHONE_FIELDS))]
@@ -38,7 +37,7 @@ class DuplicateCandidate:
 
 
 def _phones(customer) -> dict[str, str]:
-    return {getattr(customer, f): label for f, label in PHONE_FIELDS if getattr(customer, f)}
+    return {getattr(customer, f): field_label(f) for f in PHONE_FIELDS if getattr(customer, f)}
 
 
 def _emails(customer) -> set[str]:
@@ -56,13 +55,14 @@ def _candidates_query(*, user_id, dealership_id, exclude_pk, last, first_initial
     emails = [slots[name] for name in EMAIL_SLOTS]
     cond = Q()
     # Each branch repeats the partial index's condition (`<> ''`) so PostgreSQL can use it (models.Customer).
-    for f, _ in PHONE_FIELDS:
+    for f in PHONE_FIELDS:
         cond |= Q(**{f"{f}__in": phones}) & has_value(f)
-    cond |= (Q(e1__in=emails) & has_value("email1")) | (Q(e2__in=emails) & has_value("email2"))
+    for f in EMAIL_FIELDS:
+        cond |= Q(**{f"lower_{f}__in": emails}) & has_value(f)
     cond |= Q(ln=last, fn__startswith=first_initial, postal_code=postal)
     return (
         Customer.objects.filter(dealership__in=dealerships_for_user_id(user_id=user_id), dealership_id=dealership_id)
-        .annotate(e1=Lower("email1"), e2=Lower("email2"), ln=Lower("last_name"), fn=Lower("first_name"))
+        .annotate(**{f"lower_{f}": Lower(f) for f in EMAIL_FIELDS}, ln=Lower("last_name"), fn=Lower("first_name"))
         .filter(cond)
         .filter(merge_parent__isnull=True)
         .exclude(pk=exclude_pk)
@@ -110,10 +110,10 @@ def duplicate_candidates(*, user, customer) -> list[DuplicateCandidate]:
     out = []
     for other in found:
         reasons = []
-        for f, label in PHONE_FIELDS:
+        for f in PHONE_FIELDS:
             value = getattr(other, f)
             if value and value in phones:
-                reasons.append(f"Same phone {phone_display(value)} ({label.lower()})")
+                reasons.append(f"Same phone {phone_display(value)} ({field_label(f).lower()})")
         shared = sorted(_emails(other) & emails)
         reasons += [f"Same email ({e})" for e in shared]
         if (

@@ -1,27 +1,31 @@
 """Reads for the Customer Information screen. Callers pass a customer already fetched through tenancy."""
 
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contacts.models import ContactMethod
+from contacts.selectors.email import customer_email_statuses
 from dealermine.db import CompiledQuery
 from dms_sync.models import RemoveRequest, RemoveStatus
 
-from ..models import (
-    Association,
-    ContactMethodKind,
-    Customer,
-    CustomerHistory,
-    VerificationStamp,
-    VinContactType,
-)
+from ..models import Association, Customer, CustomerHistory, Vehicle, VehicleContactType, VerificationStamp
 from ..verification import verification_age_label
+from .profile.states import (
+    VIN_TYPES,
+    MethodRow,
+    contact_facts_build,
+    contact_method_states_build,
+    methods_off_of,
+    preferred_note,
+    vehicle_states_build,
+)
+from .profile.types import VehicleState
 from .tenancy import customer_for_user_query, customer_get_compiled, customers_for_user
 
 HISTORY_PAGE_SIZE = 50
 CANDIDATE_LIMIT = 20
-VIN_TYPES = [("owns", "Owns")] + list(VinContactType.choices)
 
 
 def customer_edit_queryset():
@@ -60,57 +64,49 @@ def verification_info(*, customer, now=None) -> dict:
     }
 
 
-def contact_method_states(*, customer) -> dict:
-    """Each contact method's state. Duplicate children show their parent's methods, read-only."""
+def contact_method_states(*, customer, now=None) -> dict:
+    """Each contact method's state and contactability answer, built as the profile builds them
+    (customers.selectors.profile.states). Duplicate children show their parent's methods, read-only.
+
+    Also returns the email statuses it loaded (`email_statuses`), which the consent panel reuses."""
     source = customer.merge_parent if customer.is_duplicate_child else customer
-    rows = {
-        row.method: row for row in ContactMethod.objects.filter(customer=source).select_related("reason", "changed_by")
-    }
-    methods = []
-    for value, label in ContactMethodKind.choices:
-        row = rows.get(value)
-        methods.append(
-            {
-                "method": value,
-                "label": label,
-                "is_on": row.is_on if row else True,
-                "reason": row.reason if row and not row.is_on else None,
-                "changed_by": row.changed_by if row else None,
-                "changed_at": row.changed_at if row else None,
-                "preferred": source.preferred_contact_method == value,
-            }
+    rows = [
+        MethodRow(method=method, is_on=is_on, reason=reason or "", changed_at=changed_at, changed_by=by or "")
+        for method, is_on, reason, changed_at, by in ContactMethod.objects.filter(customer=source).values_list(
+            "method", "is_on", "reason__label", "changed_at", "changed_by__username"
         )
-    return {"methods": methods, "read_only": customer.is_duplicate_child, "source": source}
+    ]
+    methods_off = methods_off_of(rows)
+    emails = customer_email_statuses(customer=customer, now=now, methods_off=methods_off)
+    facts = contact_facts_build(customer=customer, methods_off=methods_off, emails=emails)
+    methods = contact_method_states_build(
+        customer=customer, rows=rows, preferred=source.preferred_contact_method, facts=facts
+    )
+    return {
+        "methods": methods,
+        "preferred_note": preferred_note(methods),
+        "read_only": customer.is_duplicate_child,
+        "source": source,
+        "customer_id": customer.pk,
+        "email_statuses": emails,
+    }
 
 
-def vin_contact_type_grid(*, customer) -> list[dict]:
-    """Every vehicle x {Owns, the nine VIN contact types}: on/off with reason and comment."""
-    vehicles = customer.vehicles.select_related("owns_reason").prefetch_related("contact_types__reason")
-    grid = []
-    for vehicle in vehicles.order_by("-year", "vin"):
-        rows = {row.contact_type: row for row in vehicle.contact_types.all()}
-        cells = [
-            {
-                "code": "owns",
-                "label": "Owns",
-                "is_on": vehicle.owns,
-                "reason": vehicle.owns_reason if not vehicle.owns else None,
-                "comment": "",
-            }
-        ]
-        for value, label in VinContactType.choices:
-            row = rows.get(value)
-            cells.append(
-                {
-                    "code": value,
-                    "label": label,
-                    "is_on": row.is_on if row else True,
-                    "reason": row.reason if row and not row.is_on else None,
-                    "comment": row.comment if row and not row.is_on else "",
-                }
-            )
-        grid.append({"vehicle": vehicle, "cells": cells})
-    return grid
+def vin_contact_type_grid(*, customer) -> list[VehicleState]:
+    """Every vehicle x {Owns, the nine VIN contact types}: on/off with reason and comment (two queries), built
+    as the profile builds its vehicle panel."""
+    vehicles = list(
+        Vehicle.objects.filter(customer=customer).annotate(owns_reason_label=Coalesce("owns_reason__label", Value("")))
+    )
+    type_rows = [
+        {"vehicle": vehicle_id, "code": code, "is_on": is_on, "reason": reason or "", "comment": comment or ""}
+        for vehicle_id, code, is_on, reason, comment in VehicleContactType.objects.filter(
+            vehicle__customer=customer
+        ).values_list("vehicle_id", "contact_type", "is_on", "reason__label", "comment")
+    ]
+    return vehicle_states_build(
+        vehicles=vehicles, owns_reasons={v.pk: v.owns_reason_label for v in vehicles}, type_rows=type_rows
+    )
 
 
 ASSOCIATIONS_QUERY = CompiledQuery(
@@ -159,3 +155,19 @@ def association_candidates(*, user, customer, q=""):
 
 def pending_remove_requests(*, customer):
     return RemoveRequest.objects.filter(customer=customer).exclude(status=RemoveStatus.ACKNOWLEDGED)
+
+
+__all__ = [
+    "CANDIDATE_LIMIT",
+    "HISTORY_PAGE_SIZE",
+    "VIN_TYPES",  # the VIN grid's columns (customers.selectors.profile.states)
+    "association_candidates",
+    "contact_method_states",
+    "customer_associations",
+    "customer_edit_get",
+    "customer_history_page",
+    "last_verification",
+    "pending_remove_requests",
+    "verification_info",
+    "vin_contact_type_grid",
+]

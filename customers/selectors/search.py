@@ -20,17 +20,12 @@ from django.db import connection
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Collate, Lower, Reverse
 
+from ..fields import EMAIL_FIELDS, PHONE_FIELDS
 from ..models import Customer, CustomerKind, Relationship, Vehicle, has_value
 from .tenancy import customers_for_user
 
 RESULT_LIMIT = 100
 MIN_NAME_CHARS = 2
-PHONE_COLUMNS = (
-    ("home_phone", "Home phone"),
-    ("work_phone", "Work phone"),
-    ("cell_phone", "Cell phone"),
-    ("fax", "Fax"),
-)
 
 _PHONE_RE = re.compile(r"^\+?[\d\s\-().]+$")
 _NAME_RE = re.compile(r"^[^\W\d_][\w\s'.,\-&]*$", re.UNICODE)
@@ -247,12 +242,13 @@ def _id_parts(base: QuerySet, plan: SearchPlan) -> list[QuerySet]:
     parts: list[QuerySet] = []
     if plan.email:
         # The email, phone and company-name indexes are partial: each branch repeats their condition (has_value).
-        parts.append(_tagged(base.annotate(e1=Lower("email1")).filter(has_value("email1"), e1=plan.email), "email"))
-        parts.append(_tagged(base.annotate(e2=Lower("email2")).filter(has_value("email2"), e2=plan.email), "email"))
+        for column in EMAIL_FIELDS:  # one branch per column: each uses its partial lower(email) index
+            lowered = base.annotate(lowered_email=Lower(column))
+            parts.append(_tagged(lowered.filter(has_value(column), lowered_email=plan.email), "email"))
     if plan.phone_digits:
         kind = "phone" if len(plan.phone_digits) >= 10 else "phone_partial"
         reversed_digits = plan.phone_digits[::-1]
-        for column, _label in PHONE_COLUMNS:
+        for column in PHONE_FIELDS:
             qs = base.annotate(rev=Reverse(column)).filter(has_value(column), rev__startswith=reversed_digits)
             parts.append(_tagged(qs, kind))
     if plan.dealermine_number is not None:

@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from ..models import Association, Relationship
-from .customer import _Change, _history
+from ..audit import Change, history_record
+from ..fields import customer_link_raw
+from ..models import Association, AuditAction, Relationship
 
 ASSOCIATION_RELATIONSHIPS = [(v, label) for v, label in Relationship.choices if v != Relationship.DUPLICATE]
 MAX_NOTE = 500
@@ -37,19 +38,18 @@ def association_add(*, customer, other, relationship, note="", actor) -> Associa
             )
     except IntegrityError:
         raise ValidationError({"other": [f"{_describe(other)} is already associated with this customer."]}) from None
-    label = dict(Relationship.choices)[relationship]
-    _history(
+    history_record(
         customer=customer,
         actor=actor,
-        action="association_add",
-        changes=[_Change("association", "Association", "", f"{label}: {_describe(other)}")],
+        action=AuditAction.ASSOCIATION_ADD,
+        changes=[Change("association", None, customer_link_raw(other, relationship=relationship))],
         note=note,
     )
-    _history(
+    history_record(
         customer=other,
         actor=actor,
-        action="association_add",
-        changes=[_Change("association", "Association", "", f"{label}: {_describe(customer)}")],
+        action=AuditAction.ASSOCIATION_ADD,
+        changes=[Change("association", None, customer_link_raw(customer, relationship=relationship))],
         note=note,
     )
     return association
@@ -59,17 +59,17 @@ def association_add(*, customer, other, relationship, note="", actor) -> Associa
 def association_remove(*, association, actor) -> None:
     """Remove an association; recorded in both files' history."""
     a, b = association.from_customer, association.to_customer
-    label = association.get_relationship_display()
+    relationship = association.relationship
     association.delete()
-    _history(
+    history_record(
         customer=a,
         actor=actor,
-        action="association_remove",
-        changes=[_Change("association", "Association", f"{label}: {_describe(b)}", "")],
+        action=AuditAction.ASSOCIATION_REMOVE,
+        changes=[Change("association", customer_link_raw(b, relationship=relationship), None)],
     )
-    _history(
+    history_record(
         customer=b,
         actor=actor,
-        action="association_remove",
-        changes=[_Change("association", "Association", f"{label}: {_describe(a)}", "")],
+        action=AuditAction.ASSOCIATION_REMOVE,
+        changes=[Change("association", customer_link_raw(a, relationship=relationship), None)],
     )

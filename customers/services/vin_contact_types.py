@@ -2,31 +2,17 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from contacts.models import TurnOffEvent, TurnOffTarget
-
-from ..models import TurnOffReason, Vehicle, VehicleContactType, VinContactType
-from .customer import _Change, _history
+from ..audit import Change, history_record, turn_off_record
+from ..fields import VIN_TYPE_LABELS, VIN_TYPE_PREFIX, method_state_raw
+from ..models import AuditAction, TurnOffTarget, Vehicle, VehicleContactType
+from ..selectors.reasons import vin_contact_type_reasons
 
 OWNS = "owns"
-VIN_TYPE_LABELS = {OWNS: "Owns", **dict(VinContactType.choices)}
 MAX_COMMENT = 500
 
-
-def vin_contact_type_reasons(*, dealership):
-    """Active reason codes that apply to VIN contact types: the store's own and the global ones."""
-    return TurnOffReason.objects.filter(
-        Q(dealership=dealership) | Q(dealership__isnull=True), applies_to_vin_contact_type=True, is_active=True
-    )
-
-
-def _state(is_on, reason, *, owns=False):
-    if is_on:
-        return "On"
-    word = "Sold/traded" if owns else "Off"
-    return f"{word} ({reason.label})" if reason else word
+__all__ = ["MAX_COMMENT", "OWNS", "VIN_TYPE_LABELS", "vin_contact_type_set"]
 
 
 @transaction.atomic
@@ -76,7 +62,7 @@ def vin_contact_type_set(*, vehicle, contact_type, is_on, reason=None, comment="
         row.changed_at = now
         row.save()
 
-    TurnOffEvent.objects.create(
+    turn_off_record(
         customer=customer,
         vehicle=vehicle,
         target=TurnOffTarget.VIN_CONTACT_TYPE,
@@ -85,19 +71,17 @@ def vin_contact_type_set(*, vehicle, contact_type, is_on, reason=None, comment="
         reason=reason,
         comment=comment,
         actor=actor,
-        created_at=now,
+        now=now,
     )
-    label = f"{vehicle.vin} {VIN_TYPE_LABELS[contact_type]}"
-    _history(
+    history_record(
         customer=customer,
         actor=actor,
-        action="vin_contact_type",
+        action=AuditAction.VIN_CONTACT_TYPE,
         changes=[
-            _Change(
-                f"vin:{vehicle.vin}:{contact_type}",
-                label,
-                _state(was_on, old_reason, owns=owns),
-                _state(is_on, reason, owns=owns),
+            Change(
+                f"{VIN_TYPE_PREFIX}{vehicle.vin}:{contact_type}",
+                method_state_raw(is_on=was_on, reason_id=old_reason.pk if old_reason else None),
+                method_state_raw(is_on=is_on, reason_id=reason.pk if reason else None),
             )
         ],
         note=comment,

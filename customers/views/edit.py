@@ -15,6 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from contacts.services.method_screen import contact_method_set, customer_preferred_method_set
+from dms_sync.services.removal import customer_value_remove
+
+from ..fields import PHONE_FIELDS, REMOVABLE_FIELDS, field_label
 from ..forms import (
     AssociationAddForm,
     ContactMethodForm,
@@ -35,24 +39,20 @@ from ..selectors.edit import (
     contact_method_states,
     customer_associations,
     customer_edit_get,
-    customer_history_page,
     pending_remove_requests,
     verification_info,
     vin_contact_type_grid,
 )
+from ..selectors.history import customer_history_page
+from ..selectors.reasons import contact_method_reasons, vin_contact_type_reasons
 from ..services.associations import association_add, association_remove
-from ..services.contact_methods import contact_method_reasons, contact_method_set, customer_preferred_method_set
 from ..services.customer import (
-    FIELD_LABELS,
-    PHONE_FIELDS,
-    REMOVABLE_FIELDS,
     CustomerConflict,
     customer_update,
-    customer_value_remove,
     customer_verify,
     serialize_value,
 )
-from ..services.vin_contact_types import VIN_TYPE_LABELS, vin_contact_type_reasons, vin_contact_type_set
+from ..services.vin_contact_types import VIN_TYPE_LABELS, vin_contact_type_set
 
 
 def _add_service_errors(form, exc: ValidationError) -> None:
@@ -218,7 +218,7 @@ def customer_remove_view(request, pk, field):
     customer = _customer(request, pk)
     if field not in REMOVABLE_FIELDS:
         raise Http404("Not a removable field.")
-    label = FIELD_LABELS[field]
+    label = field_label(field)
     current = getattr(customer, field)
     display = phone_display(current) if field in PHONE_FIELDS else current
     context = {"customer": customer, "field": field, "label": label, "value": current, "display": display}
@@ -243,6 +243,8 @@ def customer_remove_view(request, pk, field):
         return render(request, "customers/edit_remove_confirm.html", context, status=409)
     request_note = " A remove request was queued for the DMS." if result.remove_request else ""
     message = f"{label} {display} was removed permanently.{request_note}"
+    if "preferred_contact_method" in result.cleared:
+        message += " It was the only value of the preferred method, so no method is preferred now."
     if wants_json(request):
         return JsonResponse(
             {
@@ -251,7 +253,7 @@ def customer_remove_view(request, pk, field):
                 "message": message,
                 "version": result.customer.version,
                 "original": original_sign(result.customer),
-                "cleared": [field, "work_ext"] if field == "work_phone" else [field],
+                "cleared": result.cleared,
                 "remove_request": result.remove_request.get_status_display() if result.remove_request else None,
                 "history_html": _history_html(request, result.customer),
             }

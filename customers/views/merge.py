@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from contacts.models import ContactMethod
 
+from ..fields import field_label
 from ..forms_merge import RELATIONSHIP_CHOICES, MergeConfirmForm, MergeSelectForm, UnmergeForm, posted_ids
 from ..models import Customer, Relationship
 from ..selectors import customer_get_for_user, customers_for_user
@@ -18,7 +19,6 @@ from ..services.merge import (
     customer_merge,
     customer_unmerge,
     display_value,
-    field_label,
     field_value,
     is_empty,
     takeable_fields,

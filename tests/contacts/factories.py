@@ -2,15 +2,8 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from contacts.models import (
-    ConsentBasis,
-    ContactMethod,
-    EmailBounce,
-    EmailConsent,
-    TurnOffEvent,
-    TurnOffTarget,
-)
-from customers.models import ContactMethodKind
+from contacts.models import ConsentBasis, ContactMethod, EmailBounce, EmailConsent
+from customers.models import ContactMethodKind, TurnOffEvent, TurnOffTarget
 from tests.customers.factories import CustomerFactory, DealershipFactory, TurnOffReasonFactory
 
 

@@ -10,6 +10,7 @@ from contacts.models import ConsentBasis, EmailConsent
 from contacts.services import consent_expire, email_consent_record
 from contacts.tasks import consent_expire as consent_expire_task
 from customers.models import CustomerHistory, HistorySource
+from customers.selectors.history import history_rows
 from tests.contacts.factories import EmailConsentFactory
 from tests.customers.factories import CustomerFactory
 
@@ -55,20 +56,24 @@ def test_record_writes_one_history_entry_per_change_and_none_when_nothing_change
     email_consent_record(**kwargs)
     entry = CustomerHistory.objects.get(customer=us_customer)
     assert entry.actor == us_coordinator and entry.source == HistorySource.USER
+    key = f"email_consent:{us_customer.email1}:"
     fields = {c["field"]: c for c in entry.changes}
-    assert fields["email_consent.basis"]["new"] == "Implied by inquiry"
-    assert fields["email_consent.source"]["new"] == "Web inquiry"
-    assert "email_consent.opted_out_at" not in fields
+    assert fields[key + "basis"]["new"] == ConsentBasis.IMPLIED_INQUIRY  # raw: the code
+    assert fields[key + "source"]["new"] == "Web inquiry"
+    assert key + "opted_out_at" not in fields
+    shown = {c.key: c for c in history_rows([entry])[0].changes}
+    assert shown[key + "basis"].new == "Implied by inquiry"
+    assert shown[key + "basis"].label == f"Email consent ({us_customer.email1}): Basis"
 
     email_consent_record(**kwargs)
     assert CustomerHistory.objects.filter(customer=us_customer).count() == 1
 
     email_consent_record(**(kwargs | {"basis": ConsentBasis.EXPRESS, "opted_out": True}))
     latest = CustomerHistory.objects.filter(customer=us_customer).first()
-    changed = {c["field"]: (c["old"], c["new"]) for c in latest.changes}
-    assert changed["email_consent.basis"] == ("Implied by inquiry", "Express consent")
-    assert changed["email_consent.expires_at"][1] == "Never"
-    assert changed["email_consent.opted_out_at"][0] == ""
+    changed = {c.key: (c.old, c.new) for c in history_rows([latest])[0].changes}
+    assert changed[key + "basis"] == ("Implied by inquiry", "Express consent")
+    assert changed[key + "expires_at"][1] == "Never"
+    assert changed[key + "opted_out_at"][0] == ""
     consent = EmailConsent.objects.get(customer=us_customer)
     assert consent.opted_out_at == datetime(2024, 3, 1, tzinfo=UTC)
     assert consent.expires_at is None
@@ -111,7 +116,12 @@ def test_daily_expiry_at_its_boundaries_and_idempotent(us_store):
     lapsing.refresh_from_db()
     assert lapsing.expired_at == expires
     entry = CustomerHistory.objects.get(customer=lapsing.customer)
-    assert entry.source == HistorySource.SYSTEM and entry.changes[0]["new"] == "Expired"
+    assert entry.source == HistorySource.SYSTEM
+    assert entry.changes[0] == {
+        "field": f"email_consent:{lapsing.email}:expired_at",
+        "old": None,
+        "new": expires.isoformat(),
+    }
 
     assert consent_expire(now=expires + timedelta(days=1)) == 0
     assert CustomerHistory.objects.filter(customer=lapsing.customer).count() == 1
@@ -169,7 +179,9 @@ def test_post_records_consent_and_redirects_to_the_customer(client_for, us_coord
     consent.refresh_from_db()
     assert consent.opted_out_at is not None
     latest = CustomerHistory.objects.filter(customer=us_customer).first()
-    assert [c["field"] for c in latest.changes] == ["email_consent.opted_out_at"], "same day keeps the time"
+    assert [c["field"] for c in latest.changes] == [
+        f"email_consent:{us_customer.email1.lower()}:opted_out_at"
+    ], "same day keeps the time"
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,15 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from contacts.models import ContactMethod, TurnOffEvent, TurnOffTarget
-from customers.models import ContactMethodKind, CustomerHistory, HistorySource, TurnOffReason
+from contacts.models import ContactMethod
+from customers.models import (
+    ContactMethodKind,
+    CustomerHistory,
+    HistorySource,
+    TurnOffEvent,
+    TurnOffReason,
+    TurnOffTarget,
+)
 from tests.contacts.factories import ContactMethodFactory, EmailConsentFactory
 from tests.customers.factories import CustomerFactory, TurnOffReasonFactory
 
@@ -59,7 +66,7 @@ def test_cell_and_email_keys_turn_off_every_matching_customer_with_history(peopl
         "import: optouts.csv",
     )
     fields = [c["field"] for c in entry.changes]
-    assert fields == ["contact_method:email", "email_consent.opted_out_at"]
+    assert fields == ["contact_method:email", "email_consent:bob.two@mail.example.com:opted_out_at"]
     assert people["bob"].email_consents.get().opted_out_at is not None
 
     assert "5 rows, 4 keys, 3 customer matches, 3 turned off, 0 already off, 2 unknown, 1 rejected" in out

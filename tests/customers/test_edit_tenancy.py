@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from contacts.models import ContactMethod, TurnOffEvent
-from customers.models import Association, Customer, CustomerHistory, VehicleContactType, VerificationStamp
+from contacts.models import ContactMethod
+from customers.models import Association, Customer, CustomerHistory, TurnOffEvent, VehicleContactType, VerificationStamp
 from dms_sync.models import RemoveRequest, Suppression
 from tests.customers.factories import AssociationFactory, CustomerFactory, TurnOffReasonFactory, VehicleFactory
 

@@ -7,8 +7,8 @@ import pytest
 from django import forms
 from django.urls import reverse
 
-from contacts.models import ContactMethod, TurnOffEvent
-from customers.models import Association, Customer, CustomerHistory, CustomerStatus, VehicleContactType
+from contacts.models import ContactMethod
+from customers.models import Association, Customer, CustomerHistory, CustomerStatus, TurnOffEvent, VehicleContactType
 from dms_sync.models import RemoveRequest, Suppression
 from tests.contacts.factories import ContactMethodFactory
 from tests.customers.factories import (
@@ -20,6 +20,7 @@ from tests.customers.factories import (
     VehicleFactory,
     VerificationStampFactory,
 )
+from tests.support.history import shown
 
 JSON = {"HTTP_X_REQUESTED_WITH": "fetch", "HTTP_ACCEPT": "application/json"}
 
@@ -81,7 +82,7 @@ def test_saving_changes_writes_one_history_entry_and_redirects(client_for, coord
     assert (us_customer.first_name, us_customer.city, us_customer.home_phone) == ("Robert", "Dearborn", "+13135550188")
     entries = CustomerHistory.objects.filter(customer=us_customer)
     assert entries.count() == 1
-    labels = {c["label"] for c in entries[0].changes}
+    labels = {c["label"] for c in shown(entries[0]).values()}
     assert labels == {"First Name", "City", "Home"}
     page = client.get(edit_url(us_customer)).content.decode()
     assert "(313) 555-0188" in page and "Dearborn" in page
@@ -260,7 +261,7 @@ def test_remove_without_js_confirms_then_clears_suppresses_and_queues(client_for
     assert Suppression.objects.filter(dms_number=us_customer.dms_number, field="cell_phone", value=value).exists()
     assert RemoveRequest.objects.get(customer=us_customer).status == "pending"
     entry = CustomerHistory.objects.get(customer=us_customer)
-    assert entry.action == "remove" and entry.changes[0]["label"] == "Cell"
+    assert entry.action == "remove" and shown(entry)["cell_phone"]["label"] == "Cell"
     assert b"Pending" in client.get(edit_url(us_customer)).content
 
 
@@ -338,7 +339,7 @@ def test_history_is_newest_first_and_paginated_past_50(client_for, coordinator, 
         CustomerHistoryFactory(
             customer=us_customer,
             created_at=now - timedelta(minutes=i),
-            changes=[{"field": "city", "label": "City", "old": f"old{i}", "new": f"new{i}"}],
+            changes=[{"field": "city", "old": f"old{i}", "new": f"new{i}"}],
         )
     client = client_for(coordinator)
     html = client.get(edit_url(us_customer)).content.decode()
@@ -394,6 +395,32 @@ def test_preferred_method_is_set_and_shown_with_the_star(client_for, coordinator
 
 
 @pytest.mark.django_db
+def test_each_contact_method_shows_its_contactability_beside_it(client_for, coordinator, us_store):
+    """The same answer as the profile (contacts.contactability): an empty phone is "no number on file", an
+    opted-out email is not contactable with the reason, and the star is not on the unusable preferred method."""
+    from django.utils import timezone
+
+    from tests.contacts.factories import EmailConsentFactory
+
+    customer = CustomerFactory(
+        dealership=us_store, home_phone="", work_phone="", email1="out@example.net", preferred_contact_method="email"
+    )
+    EmailConsentFactory(customer=customer, email="out@example.net", opted_out_at=timezone.now())
+    html = client_for(coordinator).get(edit_url(customer)).content.decode()
+    panel = html.split('id="contact-methods"')[1].split("</section>")[0]
+    home = panel.split('data-method="home_phone"')[1].split("</tr>")[0]
+    assert 'data-method="home_phone" data-contactable="no_value"' in panel
+    assert "no number on file" in home and 'aria-label="Home Phone: contactable"' not in home
+    email = panel.split('data-method="email"')[1].split("</tr>")[0]
+    assert 'aria-label="Email: not contactable: Email 1 opted out of email"' in email
+    assert "Not contactable: Email 1 opted out of email" in email
+    assert 'aria-label="Preferred Method of Contact"' not in panel
+    assert "Preferred method Email is not usable: Email 1 opted out of email." in panel
+    cell = panel.split('data-method="cell_phone"')[1].split("</tr>")[0]
+    assert 'aria-label="Cell Phone: contactable"' in cell
+
+
+@pytest.mark.django_db
 def test_duplicate_child_shows_parent_methods_read_only(client_for, coordinator, us_customer):
     parent = CustomerFactory(dealership=us_customer.dealership)
     ContactMethodFactory(customer=parent, method="email", is_on=False)
@@ -441,7 +468,7 @@ def test_owns_off_marks_the_vehicle_sold(client_for, coordinator, us_customer):
     vehicle.refresh_from_db()
     assert vehicle.owns is False and vehicle.owns_reason == reason
     entry = CustomerHistory.objects.get(customer=us_customer, action="vin_contact_type")
-    assert entry.changes[0]["new"] == "Sold/traded (Traded in)"
+    assert shown(entry)[f"vin:{vehicle.vin}:owns"]["new"] == "Sold/traded (Traded in)"
 
 
 @pytest.mark.django_db

@@ -1,9 +1,12 @@
 """Merge and unmerge: the service rules, atomicity, history, and the Merge Customer screens."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
-from contacts.models import ContactMethod, TurnOffEvent
+from contacts.models import ContactMethod
+from contacts.services.method_screen import contact_method_set
 from customers.models import (
     ContactMethodKind,
     Customer,
@@ -11,9 +14,10 @@ from customers.models import (
     HistorySource,
     Inquiry,
     Relationship,
+    TurnOffEvent,
 )
-from customers.services import merge as merge_module
 from customers.services.merge import MergeError, customer_merge, customer_unmerge, takeable_fields
+from customers.services.merge import merge as merge_module
 from tests.contacts.factories import ContactMethodFactory, EmailBounceFactory
 from tests.customers.factories import (
     AssociationFactory,
@@ -89,9 +93,15 @@ def test_merge_links_children_fills_parent_and_writes_history(family, coordinato
     for c in (parent, dup, spouse):
         entry = CustomerHistory.objects.get(customer=c)
         assert (entry.source, entry.action, entry.actor) == (HistorySource.MERGE, "merge", coordinator)
+    # History stores raw values (the other file by id, the relationship by code); labels come when shown.
     parent_changes = CustomerHistory.objects.get(customer=parent).changes
-    assert {"field": "email2", "label": "Email 2", "old": "", "new": "pp@mail.example.com"} in parent_changes
-    assert any(ch["field"] == "merge_child" and "Duplicate" in ch["new"] for ch in parent_changes)
+    assert {"field": "email2", "old": "", "new": "pp@mail.example.com"} in parent_changes
+    assert {"field": "merge_child", "old": None, "new": dup.pk} in parent_changes
+    assert "as Duplicate" in CustomerHistory.objects.get(customer=parent).note
+    assert CustomerHistory.objects.get(customer=dup).changes[:2] == [
+        {"field": "merge_parent", "old": None, "new": parent.pk},
+        {"field": "merge_relationship", "old": "", "new": "duplicate"},
+    ]
 
 
 def test_apply_turn_offs_to_non_duplicates_and_unmerge_restores_them(family, coordinator):
@@ -140,7 +150,8 @@ def test_unmerge_gives_back_own_state_and_keeps_copied_values_unless_taken_back(
     assert dup.merge_snapshot == {}
     assert dup.email2 == "pp@mail.example.com" and dup.home_phone == "+13135550177"
     parent_entry = CustomerHistory.objects.filter(customer=parent, action="unmerge").get()
-    assert {"field": "email2", "label": "Email 2", "old": "pp@mail.example.com", "new": ""} in parent_entry.changes
+    assert {"field": "email2", "old": "pp@mail.example.com", "new": ""} in parent_entry.changes
+    assert {"field": "merge_child", "old": dup.pk, "new": None} in parent_entry.changes
     assert CustomerHistory.objects.filter(customer=dup, action="unmerge", source=HistorySource.MERGE).exists()
 
 
@@ -170,6 +181,93 @@ def test_unmerge_keeps_values_the_dms_changed_after_the_merge(family, coordinato
     customer_unmerge(child=dup, take_back_fields=[], actor=coordinator)
     dup = fresh(dup)
     assert dup.city == "Windsor" and dup.first_name == "Patricia"
+
+
+def test_filled_values_count_as_a_persons_edit_of_the_parent(family, coordinator):
+    """DESIGN §6: values filled from a child on the merge screen are a person's edits (the DMS pull keeps them)."""
+    parent, dup, _ = family
+    Customer.objects.filter(pk=parent.pk).update(user_edited_at={"city": "2020-01-01T00:00:00+00:00"})
+    customer_merge(
+        parent=parent, children=[dup], relationships={dup.pk: DUP}, fill_fields={"email2": dup.pk}, actor=coordinator
+    )
+    merged_at = fresh(dup).merged_at
+    assert fresh(parent).user_edited_at == {"city": "2020-01-01T00:00:00+00:00", "email2": merged_at.isoformat()}
+
+    customer_unmerge(child=dup, take_back_fields=["email2"], actor=coordinator)
+    taken_back_at = CustomerHistory.objects.get(customer=parent, action="unmerge").created_at
+    assert fresh(parent).user_edited_at["email2"] == taken_back_at.isoformat()
+
+
+def test_applied_turn_off_of_the_preferred_method_clears_it_and_unmerge_gives_it_back(family, coordinator):
+    parent, _dup, spouse = family
+    reason = TurnOffReasonFactory()
+    ContactMethodFactory(customer=parent, method=ContactMethodKind.EMAIL, is_on=False, reason=reason)
+    Customer.objects.filter(pk=spouse.pk).update(preferred_contact_method=ContactMethodKind.EMAIL)
+
+    customer_merge(
+        parent=parent,
+        children=[spouse],
+        relationships={spouse.pk: Relationship.SPOUSE},
+        apply_turn_offs={spouse.pk},
+        actor=coordinator,
+    )
+    assert fresh(spouse).preferred_contact_method == ""  # the star never sits on a method that is off
+    entry = CustomerHistory.objects.get(customer=spouse)  # one entry: the writer's changes join the merge's
+    assert entry.action == "merge"
+    assert {
+        "field": "contact_method:email",
+        "old": {"on": True, "reason": None},
+        "new": {"on": False, "reason": reason.pk},
+    } in entry.changes
+    assert {"field": "preferred_contact_method", "old": "email", "new": ""} in entry.changes
+
+    customer_unmerge(child=spouse, take_back_fields=[], actor=coordinator)
+    spouse = fresh(spouse)
+    assert spouse.preferred_contact_method == "email"
+    assert not ContactMethod.objects.filter(customer=spouse).exists()
+    changes = CustomerHistory.objects.get(customer=spouse, action="unmerge").changes
+    assert {
+        "field": "contact_method:email",
+        "old": {"on": False, "reason": reason.pk},
+        "new": {"on": True, "reason": None},
+    } in changes
+    assert {"field": "preferred_contact_method", "old": "", "new": "email"} in changes
+
+
+def test_unmerge_keeps_a_contact_method_changed_on_the_child_since_the_merge(family, coordinator):
+    parent, _dup, spouse = family
+    customer_merge(parent=parent, children=[spouse], relationships={spouse.pk: Relationship.FRIEND}, actor=coordinator)
+    reason = TurnOffReasonFactory()
+    contact_method_set(customer=fresh(spouse), method="cell_phone", is_on=False, reason=reason, actor=coordinator)
+
+    customer_unmerge(child=spouse, take_back_fields=[], actor=coordinator)
+    row = ContactMethod.objects.get(customer=spouse)
+    assert (row.method, row.is_on, row.reason_id) == ("cell_phone", False, reason.pk)
+
+
+def test_unmerge_keeps_a_value_a_person_stamped_since_the_merge(family, coordinator):
+    """Changed since the merge is read from raw data: history keys, or the user_edited_at stamp."""
+    parent, dup, _ = family
+    customer_merge(parent=parent, children=[dup], relationships={dup.pk: DUP}, actor=coordinator)
+    later = (fresh(dup).merged_at + timedelta(minutes=5)).isoformat()
+    Customer.objects.filter(pk=dup.pk).update(first_name="Trish", user_edited_at={"first_name": later})
+    customer_unmerge(child=dup, take_back_fields=[], actor=coordinator)
+    assert fresh(dup).first_name == "Trish"
+
+
+def test_unmerge_never_puts_the_star_back_on_a_value_gone_since_the_merge(family, coordinator):
+    parent, dup, _ = family
+    Customer.objects.filter(pk=dup.pk).update(preferred_contact_method=ContactMethodKind.HOME_PHONE)
+    customer_merge(parent=parent, children=[dup], relationships={dup.pk: DUP}, actor=coordinator)
+    Customer.objects.filter(pk=dup.pk).update(home_phone="")
+    CustomerHistoryFactory(
+        customer=dup, source=HistorySource.DMS_SYNC, changes=[{"field": "home_phone", "old": "+13135550177", "new": ""}]
+    )
+    customer_unmerge(child=dup, take_back_fields=[], actor=coordinator)
+    dup = fresh(dup)
+    assert (dup.home_phone, dup.preferred_contact_method) == ("", "")
+    changes = CustomerHistory.objects.get(customer=dup, action="unmerge").changes
+    assert {"field": "preferred_contact_method", "old": "home_phone", "new": ""} in changes
 
 
 @pytest.mark.parametrize(

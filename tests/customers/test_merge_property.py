@@ -6,13 +6,14 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contacts.models import ContactMethod, EmailBounce, TurnOffEvent
+from contacts.models import ContactMethod, EmailBounce
 from customers.models import (
     Association,
     ContactMethodKind,
     Customer,
     CustomerHistory,
     RepairOrder,
+    TurnOffEvent,
     Vehicle,
 )
 from customers.services.merge import (

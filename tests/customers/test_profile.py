@@ -224,7 +224,7 @@ def test_home_work_and_cell_phones_in_national_form(web, us_store):
     page = profile(web, customer)
     assert "Home (313) 555-0101" in page.text
     assert "Work (313) 555-0102 ext. 44" in page.text
-    assert "Cell —" in page.text
+    assert "Cell no number on file" in page.text  # not a dash and a green check: nothing to call
 
 
 def test_email_is_red_when_it_bounced_in_this_store_within_90_days(web, us_store):
@@ -306,17 +306,21 @@ def test_no_star_when_no_preference_is_set(web, us_customer):
     assert not profile(web, us_customer).has_label("Preferred Method of Contact")
 
 
-def test_green_check_or_red_x_per_contact_method(web, us_customer):
-    ContactMethodFactory(customer=us_customer, method=ContactMethodKind.HOME_PHONE, is_on=False)
-    ContactMethodFactory(customer=us_customer, method=ContactMethodKind.CELL_PHONE, is_on=True)
-    labels = profile(web, us_customer).labels()
+def test_green_check_red_x_or_no_value_per_contact_method(web, us_store):
+    """The indicator is the contactability answer: a check only where the store may contact the customer."""
+    customer = CustomerFactory(dealership=us_store, home_phone="+13135550101", work_phone="", cell_phone="+13135550103")
+    reason = TurnOffReasonFactory(label="Wrong number")
+    ContactMethodFactory(customer=customer, method=ContactMethodKind.HOME_PHONE, is_on=False, reason=reason)
+    ContactMethodFactory(customer=customer, method=ContactMethodKind.CELL_PHONE, is_on=True, reason=None)
+    labels = profile(web, customer).labels()
     assert {
-        "Mailing Address: on",
-        "Home Phone: off",
-        "Work Phone: on",
-        "Cell Phone: on",
-        "Email: on",
+        "Mailing Address: contactable",
+        "Home Phone: not contactable: turned off (Wrong number)",
+        "Work Phone: no number on file",
+        "Cell Phone: contactable",
+        "Email: contactable",
     } <= labels
+    assert "Work Phone: contactable" not in labels
 
 
 def test_information_icon_lists_the_methods_that_are_off(web, us_customer):
@@ -336,12 +340,20 @@ def test_no_information_icon_when_every_method_is_on(web, us_customer):
 
 def test_a_duplicate_child_follows_the_parents_contact_methods(web, us_store):
     parent = CustomerFactory(dealership=us_store, preferred_contact_method=ContactMethodKind.EMAIL)
-    ContactMethodFactory(customer=parent, method=ContactMethodKind.CELL_PHONE, is_on=False)
+    reason = TurnOffReasonFactory(label="Do not call")
+    ContactMethodFactory(customer=parent, method=ContactMethodKind.CELL_PHONE, is_on=False, reason=reason)
     child = CustomerFactory(dealership=us_store, merge_parent=parent, merge_relationship=Relationship.DUPLICATE)
     page = profile(web, child)
-    assert page.has_label("Cell Phone: off")
-    assert page.has_label("Preferred Method of Contact")
     assert "contact methods follow the parent file" in page.text
+    assert page.has_label(
+        "Cell Phone: not contactable: a duplicate file: contact the parent file; turned off (Do not call)"
+    )
+    assert page.has_label("Contact methods off: Cell Phone")
+    # The duplicate file itself is never contacted (Call Select leaves it out): no star, and the note says why.
+    assert not page.has_label("Preferred Method of Contact")
+    assert "Preferred method Email is not usable: a duplicate file: contact the parent file." in page.text
+    # The parent's own profile has the star on its usable preferred method.
+    assert profile(web, parent).has_label("Preferred Method of Contact")
 
 
 # --- 9-15 and the icon row -------------------------------------------------------------------------------------
@@ -592,3 +604,146 @@ def test_last_change_names_the_user_or_the_source(web, us_customer):
     editor = UserFactory(first_name="Jordan", last_name="Ellis")
     CustomerHistoryFactory(customer=us_customer, actor=editor, created_at=timezone.now())
     assert "· Jordan Ellis" in profile(web, us_customer).text
+
+
+# --- Contactability: the indicators, the star and Customer Information show one answer -------------------------
+
+
+def _method_labels(page):
+    """The contactability indicator of each method ("<Method>: contactable" / "...: no number on file" / ...)."""
+    methods = {label for _, label in ContactMethodKind.choices}
+    return {label for label in page.labels() if label.split(":")[0] in methods}
+
+
+def test_an_opted_out_email_is_not_contactable_with_the_reason_and_no_star(web, ca_store):
+    customer = CustomerFactory(
+        dealership=ca_store, email1="wei@example.net", preferred_contact_method=ContactMethodKind.EMAIL
+    )
+    EmailConsentFactory(customer=customer, email="wei@example.net", opted_out_at=timezone.now() - timedelta(days=2))
+    page = profile(web, customer)
+    assert page.has_label("Email: not contactable: Email 1 opted out of email")
+    assert "Email: contactable" not in page.labels()
+    assert page.has_label("CASL: opted out of email")
+    line = page.html.split('data-email="email1"')[1].split("dm-email-meta")[0]
+    assert "not contactable" in line and "Email 1 opted out of email" in line
+    assert not page.has_label("Preferred Method of Contact"), "no yellow star on an opted-out email"
+    assert "Preferred method Email is not usable: Email 1 opted out of email." in page.text
+
+
+def test_an_invalid_email_is_not_contactable_with_the_reason(web, us_store):
+    customer = CustomerFactory(dealership=us_store, email1="gone@example.net")
+    EmailBounceFactory.create_batch(3, dealership=us_store, email="gone@example.net")
+    page = profile(web, customer)
+    assert page.has_label("Email: not contactable: Email 1 is invalid (3 bounces)")
+    line = page.html.split('data-email="email1"')[1].split("dm-email-meta")[0]
+    assert "not contactable" in line and "Email 1 is invalid (3 bounces)" in line
+
+
+def test_a_usable_second_address_keeps_email_contactable_and_takes_the_star(web, us_store):
+    customer = CustomerFactory(
+        dealership=us_store,
+        email1="one@example.net",
+        email2="two@example.net",
+        preferred_contact_method=ContactMethodKind.EMAIL,
+    )
+    EmailConsentFactory(customer=customer, email="one@example.net", opted_out_at=timezone.now())
+    page = profile(web, customer)
+    assert page.has_label("Email: contactable")
+    first = page.html.split('data-email="email1"')[1].split('data-email="email2"')[0]
+    second = page.html.split('data-email="email2"')[1].split("</dd>")[0]
+    assert "not contactable" in first and "Preferred Method of Contact" not in first
+    assert "Preferred Method of Contact" in second and "not contactable" not in second
+    assert len(page.with_attr("aria-label", "Preferred Method of Contact")) == 1
+
+
+def test_an_empty_phone_says_no_number_on_file_not_a_green_check(web, us_store):
+    customer = CustomerFactory(dealership=us_store, home_phone="", work_phone="", cell_phone="+13135550103")
+    page = profile(web, customer)
+    assert page.has_label("Home Phone: no number on file")
+    assert not page.has_label("Home Phone: contactable")
+    assert page.with_attr("data-contactable", "no_value")
+    assert "Home no number on file" in page.text
+    assert page.has_label("Cell Phone: contactable")
+
+
+def test_no_star_and_a_note_when_the_preferred_method_is_unusable(web, us_store):
+    customer = CustomerFactory(
+        dealership=us_store, home_phone="", preferred_contact_method=ContactMethodKind.HOME_PHONE
+    )
+    page = profile(web, customer)
+    assert not page.has_label("Preferred Method of Contact")
+    assert "Preferred method Home Phone is not usable: no number on file." in page.text
+    assert page.with_attr("data-dm", "preferred-unusable")
+    assert "preferred · not usable" in page.text  # beside the method in the contact-methods panel
+
+
+def test_an_inactive_customer_is_contactable_by_no_method(web, us_store):
+    reason = TurnOffReasonFactory(label="Deceased")
+    customer = CustomerFactory(
+        dealership=us_store,
+        status=CustomerStatus.INACTIVE,
+        inactive_reason=reason,
+        preferred_contact_method=ContactMethodKind.CELL_PHONE,
+    )
+    page = profile(web, customer)
+    assert page.has_label("Cell Phone: not contactable: the customer is inactive")
+    assert not any(label.endswith(": contactable") for label in _method_labels(page))
+    assert not page.has_label("Preferred Method of Contact")
+    assert "Preferred method Cell Phone is not usable: the customer is inactive." in page.text
+
+
+def _edit_page(client, customer):
+    return Page(client.get(reverse("customers:edit", args=[customer.pk])))
+
+
+@pytest.mark.parametrize(
+    "setup",
+    ["opted_out_email", "invalid_email", "empty_phones", "methods_off", "inactive", "duplicate_child", "expired"],
+)
+def test_profile_and_customer_information_show_the_same_answer(web, ca_store, setup):
+    now = timezone.now()
+    customer = CustomerFactory(
+        dealership=ca_store,
+        home_phone="+14165550101",
+        work_phone="",
+        email2="second@example.net",
+        preferred_contact_method=ContactMethodKind.EMAIL,
+    )
+    reason = TurnOffReasonFactory(label="Customer request")
+    if setup == "opted_out_email":
+        EmailConsentFactory(customer=customer, email=customer.email1, opted_out_at=now)
+        EmailConsentFactory(customer=customer, email="second@example.net", opted_out_at=now)
+    elif setup == "invalid_email":
+        EmailBounceFactory.create_batch(3, dealership=ca_store, email=customer.email1)
+    elif setup == "empty_phones":
+        customer.home_phone = customer.cell_phone = ""
+        customer.preferred_contact_method = ContactMethodKind.CELL_PHONE
+        customer.save()
+    elif setup == "methods_off":
+        for method in (ContactMethodKind.HOME_PHONE, ContactMethodKind.EMAIL, ContactMethodKind.MAIL):
+            ContactMethodFactory(customer=customer, method=method, is_on=False, reason=reason)
+    elif setup == "inactive":
+        customer.status, customer.inactive_reason = CustomerStatus.INACTIVE, reason
+        customer.save()
+    elif setup == "duplicate_child":
+        parent = CustomerFactory(dealership=ca_store, preferred_contact_method=ContactMethodKind.HOME_PHONE)
+        ContactMethodFactory(customer=parent, method=ContactMethodKind.CELL_PHONE, is_on=False, reason=reason)
+        customer.merge_parent, customer.merge_relationship = parent, Relationship.DUPLICATE
+        customer.save()
+    elif setup == "expired":
+        EmailConsentFactory(
+            customer=customer, email=customer.email1, obtained_at=now - timedelta(days=800), expires_at=now
+        )
+    profile_page, edit_page = profile(web, customer), _edit_page(web, customer)
+    answers = _method_labels(profile_page)
+    assert len(answers) == len(ContactMethodKind.values)
+    assert answers == _method_labels(edit_page)
+    states = {(a["data-method"], a["data-contactable"]) for a in profile_page.with_attr("data-contactable")}
+    assert states == {(a["data-method"], a["data-contactable"]) for a in edit_page.with_attr("data-contactable")}
+    # The star sits on the same method on both screens, or on neither (with the same note).
+    profile_star = bool(profile_page.with_attr("aria-label", "Preferred Method of Contact"))
+    edit_star = bool(edit_page.with_attr("aria-label", "Preferred Method of Contact"))
+    assert profile_star == edit_star
+    notes = [profile_page.context["profile"].preferred_note, edit_page.context["contact_methods"]["preferred_note"]]
+    assert notes[0] == notes[1]
+    assert bool(notes[0]) is not profile_star

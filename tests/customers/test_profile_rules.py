@@ -128,7 +128,7 @@ def test_age_turns_on_the_birthday(born, age):
 
 def _email(**overrides):
     values = {
-        "label": "Email 1",
+        "field": "email1",
         "address": "a@example.com",
         "bounce_count": 1,
         "last_bounced_at": NOW - timedelta(days=10),

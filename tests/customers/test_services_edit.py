@@ -6,20 +6,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from contacts.models import ContactMethod, TurnOffEvent
+from contacts.models import ContactMethod
 from contacts.rules import email_is_red
-from customers.models import Association, Customer, CustomerHistory, CustomerStatus, VehicleContactType
+from contacts.services.method_screen import contact_method_set, customer_preferred_method_set
+from customers.models import Association, Customer, CustomerHistory, CustomerStatus, TurnOffEvent, VehicleContactType
 from customers.services.associations import association_add, association_remove
-from customers.services.contact_methods import contact_method_set, customer_preferred_method_set
 from customers.services.customer import (
     CustomerConflict,
     customer_snapshot,
     customer_update,
-    customer_value_remove,
     customer_verify,
 )
 from customers.services.vin_contact_types import vin_contact_type_set
-from dms_sync.models import RemoveRequest, Suppression
 from tests.contacts.factories import ContactMethodFactory, EmailBounceFactory
 from tests.customers.factories import (
     CustomerFactory,
@@ -28,6 +26,7 @@ from tests.customers.factories import (
     UserFactory,
     VehicleFactory,
 )
+from tests.support.history import shown
 
 
 @pytest.fixture
@@ -49,12 +48,16 @@ def test_update_writes_one_history_entry_listing_every_changed_field(us_customer
     update(us_customer, actor, first_name="Zed", cell_phone="313-555-0142", is_fleet=True, language="fr")
     entry = CustomerHistory.objects.get(customer=us_customer)
     assert entry.actor == actor and entry.source == "user" and entry.action == "update"
-    by_field = {c["field"]: c for c in entry.changes}
-    assert set(by_field) == {"first_name", "cell_phone", "is_fleet", "language"}
+    raw = {c["field"]: c for c in entry.changes}
+    assert set(raw) == {"first_name", "cell_phone", "is_fleet", "language"}
+    # Stored raw (the audit log keeps data), shown through the field registry.
+    assert raw["cell_phone"] == {"field": "cell_phone", "old": old_cell, "new": "+13135550142"}
+    assert raw["is_fleet"] == {"field": "is_fleet", "old": False, "new": True}
+    by_field = shown(entry)
     assert by_field["cell_phone"]["label"] == "Cell"
     assert by_field["cell_phone"]["old"] == f"({old_cell[2:5]}) {old_cell[5:8]}-{old_cell[8:]}"
     assert by_field["cell_phone"]["new"] == "(313) 555-0142"
-    assert by_field["is_fleet"] == {"field": "is_fleet", "label": "Fleet", "old": "No", "new": "Yes"}
+    assert by_field["is_fleet"] == {"label": "Fleet", "old": "No", "new": "Yes"}
     assert by_field["language"]["new"] == "French"
 
 
@@ -191,7 +194,7 @@ def test_inactivation_needs_an_active_status_reason_of_the_store_or_global(us_cu
     assert stored.inactivated_by == actor and stored.inactivated_at is not None
     event = TurnOffEvent.objects.get(customer=us_customer)
     assert (event.target, event.is_on, event.reason) == ("status", False, reason)
-    changes = {c["field"]: c for c in CustomerHistory.objects.get().changes}
+    changes = shown(CustomerHistory.objects.get())
     assert changes["status"]["new"] == "Inactive" and changes["inactive_reason"]["new"] == "Deceased"
 
 
@@ -210,84 +213,7 @@ def test_reactivation_is_recorded_and_clears_the_reason(us_customer, actor):
     assert stored.status == "active" and stored.inactive_reason is None and stored.inactivated_at is None
     assert TurnOffEvent.objects.filter(customer=us_customer, target="status", is_on=True).exists()
     newest = CustomerHistory.objects.filter(customer=us_customer).first()
-    assert {c["field"]: c["new"] for c in newest.changes}["status"] == "Active"
-
-
-# --- remove -----------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_remove_clears_suppresses_queues_and_records_in_one_go(us_customer, actor):
-    us_customer.refresh_from_db()
-    value = us_customer.cell_phone
-    result = customer_value_remove(customer=us_customer, field="cell_phone", actor=actor)
-    stored = Customer.objects.get(pk=us_customer.pk)
-    assert stored.cell_phone == "" and stored.version == 2 and "cell_phone" in stored.user_edited_at
-    suppression = Suppression.objects.get()
-    assert (suppression.dms_number, suppression.field, suppression.value) == (
-        us_customer.dms_number,
-        "cell_phone",
-        value,
-    )
-    request = RemoveRequest.objects.get()
-    assert request == result.remove_request
-    assert (request.field, request.value, request.status, request.requested_by) == (
-        "cell_phone",
-        value,
-        "pending",
-        actor,
-    )
-    entry = CustomerHistory.objects.get()
-    assert entry.action == "remove" and entry.changes[0]["new"] == "" and "DMS" in entry.note
-
-
-@pytest.mark.django_db
-def test_remove_email_suppresses_the_lower_cased_value(us_customer, actor):
-    Customer.objects.filter(pk=us_customer.pk).update(email2="Odd.Case@Example.com")
-    us_customer.refresh_from_db()
-    customer_value_remove(customer=us_customer, field="email2", actor=actor)
-    assert Suppression.objects.get().value == "odd.case@example.com"
-
-
-@pytest.mark.django_db
-def test_remove_for_a_local_customer_suppresses_without_a_dms_request(us_store, actor):
-    local = CustomerFactory(dealership=us_store, dms_number="")
-    customer_value_remove(customer=local, field="email1", actor=actor)
-    assert Suppression.objects.filter(customer=local).exists()
-    assert not RemoveRequest.objects.exists()
-
-
-@pytest.mark.django_db
-def test_remove_is_all_or_nothing(us_customer, actor, monkeypatch):
-    from dms_sync import outbox
-
-    def boom(**kwargs):
-        raise RuntimeError("outbox down")
-
-    monkeypatch.setattr(outbox, "remove_request_create", boom)
-    us_customer.refresh_from_db()
-    with pytest.raises(RuntimeError):
-        customer_value_remove(customer=us_customer, field="cell_phone", actor=actor)
-    stored = Customer.objects.get(pk=us_customer.pk)
-    assert stored.cell_phone and stored.version == 1
-    assert not Suppression.objects.exists() and not CustomerHistory.objects.exists()
-
-
-@pytest.mark.django_db
-def test_remove_work_phone_clears_the_extension(us_customer, actor):
-    Customer.objects.filter(pk=us_customer.pk).update(work_phone="+13135550101", work_ext="22")
-    us_customer.refresh_from_db()
-    customer_value_remove(customer=us_customer, field="work_phone", actor=actor)
-    stored = Customer.objects.get(pk=us_customer.pk)
-    assert (stored.work_phone, stored.work_ext) == ("", "")
-
-
-@pytest.mark.django_db
-def test_remove_refuses_empty_or_unknown_fields(us_customer, actor):
-    with pytest.raises(ValidationError):
-        customer_value_remove(customer=us_customer, field="fax", actor=actor)
-    with pytest.raises(ValidationError):
-        customer_value_remove(customer=us_customer, field="city", actor=actor)
+    assert shown(newest)["status"]["new"] == "Active"
 
 
 # --- verify -----------------------------------------------------------------------------------------------------
@@ -331,6 +257,10 @@ def test_contact_method_change_writes_turn_off_event_and_history_and_clears_pref
     entry = CustomerHistory.objects.filter(customer=us_customer, action="contact_method").get()
     assert entry.changes[0] == {
         "field": "contact_method:cell_phone",
+        "old": {"on": True, "reason": None},
+        "new": {"on": False, "reason": reason.pk},
+    }
+    assert shown(entry)["contact_method:cell_phone"] == {
         "label": "Cell Phone",
         "old": "On",
         "new": "Off (Asked not to)",
@@ -352,7 +282,9 @@ def test_preferred_method_must_be_on(us_customer, actor):
     customer_preferred_method_set(customer=us_customer, method="mail", actor=actor)
     stored = Customer.objects.get(pk=us_customer.pk)
     assert stored.preferred_contact_method == "mail" and stored.version == 2
-    assert CustomerHistory.objects.get(action="preferred_method").changes[0]["new"] == "Mailing Address"
+    assert shown(CustomerHistory.objects.get(action="preferred_method"))["preferred_contact_method"]["new"] == (
+        "Mailing Address"
+    )
 
 
 @pytest.mark.django_db
@@ -386,7 +318,7 @@ def test_vin_type_off_needs_a_vin_reason_and_keeps_the_comment(us_customer, acto
     event = TurnOffEvent.objects.get(vehicle=vehicle)
     assert (event.target, event.code, event.comment) == ("vin_contact_type", "recalls", "Call in spring")
     entry = CustomerHistory.objects.get(customer=us_customer)
-    assert entry.changes[0]["label"] == f"{vehicle.vin} Recalls"
+    assert shown(entry)[f"vin:{vehicle.vin}:recalls"]["label"] == f"{vehicle.vin} Recalls"
     vin_contact_type_set(vehicle=vehicle, contact_type="recalls", is_on=True, actor=actor)
     row.refresh_from_db()
     assert row.is_on and row.reason is None

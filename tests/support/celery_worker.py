@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db import connection
 
 from customers.models import Customer, DmsAdapter
-from customers.services.customer import customer_value_remove
 from dealermine.celery import app as celery_app
+from dms_sync.services.removal import customer_value_remove
 from tests.customers.factories import DealershipFactory
 
 ROOT = Path(settings.BASE_DIR)

@@ -1,0 +1,142 @@
+"""The audit log's one writer: customer history and Turn Off history, single and bulk.
+
+Every service that changes a file records it through here, Zulip-style: the action that validates and writes
+also records the audit row in the same transaction. One history entry per save: who (a user, or a label such as
+"DMS sync" / "import: optouts.csv"), the source, the action (`AuditAction`, declared) and each change as
+{field: key, old: raw, new: raw}. Raw means the stored value (E.164 phone, choice code, related row id, ISO
+date, a contact method's {on, reason}); labels and formatting come from the field registry when the entry is
+shown (customers.selectors.history), so an entry reads the same whoever wrote it, and unmerge or any later
+reader can trust the values as data.
+
+Bulk writers (the DMS sync, consent expiry, opt-out imports) build unsaved rows with `history_entry` /
+`turn_off_entry` and save them with `audit_bulk_save`, so the bulk path records exactly what the single path
+does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from .models import AuditAction, CustomerHistory, HistorySource, TurnOffEvent, TurnOffTarget
+
+
+def raw_value(value: Any):
+    """A value as the audit log stores it (JSON): ids for related rows, ISO text for dates, str for money."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field's change: its registry key (or audit key, see customers.fields) and raw old/new values."""
+
+    key: str
+    old: Any = None
+    new: Any = None
+
+    def as_json(self) -> dict:
+        return {"field": self.key, "old": raw_value(self.old), "new": raw_value(self.new)}
+
+
+def _as_json(change) -> dict:
+    if isinstance(change, Change):
+        return change.as_json()
+    return {**change, "old": raw_value(change.get("old")), "new": raw_value(change.get("new"))}
+
+
+def history_entry(
+    *,
+    customer=None,
+    customer_id=None,
+    action: AuditAction | str,
+    changes: Iterable[Change | dict],
+    actor=None,
+    source=HistorySource.USER,
+    actor_label="",
+    note="",
+    now=None,
+) -> CustomerHistory:
+    """An unsaved history entry (for `audit_bulk_save`)."""
+    if action not in AuditAction.values:
+        raise ValueError(f"{action!r} is not a declared audit action")
+    return CustomerHistory(
+        customer=customer,
+        customer_id=customer_id if customer is None else customer.pk,
+        created_at=now or timezone.now(),
+        actor=actor,
+        source=source,
+        actor_label=actor_label[:120],
+        action=action,
+        changes=[_as_json(c) for c in changes],
+        note=note[:500],
+    )
+
+
+def history_record(**kwargs) -> CustomerHistory:
+    """Write one history entry in the caller's transaction; see `history_entry` for the arguments."""
+    entry = history_entry(**kwargs)
+    entry.save()
+    return entry
+
+
+def turn_off_entry(
+    *,
+    customer=None,
+    customer_id=None,
+    target: TurnOffTarget | str,
+    code: str,
+    is_on: bool,
+    reason=None,
+    reason_id=None,
+    vehicle=None,
+    comment: str = "",
+    actor=None,
+    actor_label: str = "",
+    now=None,
+) -> TurnOffEvent:
+    """An unsaved Turn Off history row (for `audit_bulk_save`)."""
+    if target not in TurnOffTarget.values:
+        raise ValueError(f"{target!r} is not a Turn Off target")
+    return TurnOffEvent(
+        customer=customer,
+        customer_id=customer_id if customer is None else customer.pk,
+        vehicle=vehicle,
+        target=target,
+        code=code,
+        is_on=is_on,
+        reason=reason,
+        reason_id=reason_id if reason is None else reason.pk,
+        comment=comment[:500],
+        actor=actor,
+        actor_label=actor_label[:120],
+        created_at=now or timezone.now(),
+    )
+
+
+def turn_off_record(**kwargs) -> TurnOffEvent:
+    """Write one Turn Off history row in the caller's transaction; see `turn_off_entry` for the arguments."""
+    event = turn_off_entry(**kwargs)
+    event.save()
+    return event
+
+
+def audit_bulk_save(*, history: Iterable[CustomerHistory] = (), turn_offs: Iterable[TurnOffEvent] = ()) -> None:
+    """Save entries built by `history_entry` / `turn_off_entry` in bulk (the sync and imports)."""
+    history = list(history)
+    turn_offs = list(turn_offs)
+    if history:
+        CustomerHistory.objects.bulk_create(history, batch_size=500)
+    if turn_offs:
+        TurnOffEvent.objects.bulk_create(turn_offs, batch_size=500)
