@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from customers.fields import REMOVABLE_FIELDS, field_label
 from customers.models import Customer, Dealership
 
 
@@ -67,13 +68,11 @@ class QuarantinedRow(models.Model):
         return f"{self.source_file}:{self.line_number} {self.reason}"
 
 
-class SuppressedField(models.TextChoices):
-    HOME_PHONE = "home_phone", "Home"
-    WORK_PHONE = "work_phone", "Work"
-    CELL_PHONE = "cell_phone", "Cell"
-    FAX = "fax", "Fax"
-    EMAIL1 = "email1", "Email 1"
-    EMAIL2 = "email2", "Email 2"
+#: The fields whose X removes a value for good (customers.fields.REMOVABLE_FIELDS), with their one label; a
+#: removable field added to the registry becomes a choice here (and a migration of these choices).
+SuppressedField = models.TextChoices(
+    "SuppressedField", [(key.upper(), (key, field_label(key))) for key in REMOVABLE_FIELDS]
+)
 
 
 class Suppression(models.Model):

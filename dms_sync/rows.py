@@ -17,11 +17,12 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from customers.models import ContactMethodKind, CustomerKind, Language
+from customers.fields import BY_KEY, DMS_COLUMNS, PHONE_METHOD_FIELDS, ValueType
+from customers.models import ContactMethodKind, Customer, CustomerKind, Language
 from customers.phones import phone_normalize
 from customers.postal import postal_normalize
 
-from .sample_extract import vin_is_valid
+from .extract_format import vin_is_valid
 
 
 class RowError(ValueError):
@@ -46,36 +47,37 @@ LANGUAGE_NAMES = {
 }
 GENDERS = {"F": "F", "M": "M", "X": "X", "U": "", "": ""}
 
+
+# Which extract column fills which customer field, and how it is read, come from the field registry
+# (customers.fields: DMS columns and value types) and the model (max lengths); the columns with rules of their
+# own (choices, flags, numbers, money, postal codes) are read one by one in customer_values.
+def _columns(value_type: ValueType) -> dict[str, str]:
+    """Extract column -> customer field, for the registry's fields of this type that the extract carries."""
+    return {column: key for column, key in DMS_COLUMNS.items() if BY_KEY[key].type is value_type}
+
+
+def _max_length(field: str) -> int:
+    return Customer._meta.get_field(field).max_length
+
+
+#: Text columns normalized by their own rule rather than taken as sent.
+NORMALIZED_TEXT_COLUMNS = frozenset({"postal_code"})
 #: column -> (model field, max length) for plain text columns.
 TEXT_COLUMNS = {
-    "first_name": ("first_name", 60),
-    "middle_name": ("middle_name", 60),
-    "last_name": ("last_name", 80),
-    "company_name": ("other_name", 120),
-    "contact_name": ("contact_name", 120),
-    "address1": ("address1", 120),
-    "address2": ("address2", 120),
-    "city": ("city", 80),
-    "state": ("state", 40),
-    "county": ("county", 80),
-    "work_ext": ("work_ext", 10),
-    "sold_salesperson": ("sold_salesperson", 120),
-    "reassigned_salesperson": ("reassigned_salesperson", 120),
-    "activity_salesperson": ("activity_salesperson", 120),
+    column: (field, _max_length(field))
+    for column, field in _columns(ValueType.TEXT).items()
+    if column not in NORMALIZED_TEXT_COLUMNS
 }
-PHONE_COLUMNS = ["home_phone", "work_phone", "cell_phone", "fax"]
-EMAIL_COLUMNS = ["email1", "email2"]
-DATE_COLUMNS = {
-    "birth_date": "birth_date",
-    "last_sold_date": "last_sold_date",
-    "reassigned_date": "reassigned_date",
-    "last_activity_date": "last_activity_date",
-    "last_change_date": "dms_last_change_date",
-}
+PHONE_COLUMNS = tuple(_columns(ValueType.PHONE))
+EMAIL_COLUMNS = tuple(_columns(ValueType.EMAIL))
+EMAIL_MAX_LENGTHS = {column: _max_length(DMS_COLUMNS[column]) for column in EMAIL_COLUMNS}
+POSTAL_CODE_MAX_LENGTH = _max_length(DMS_COLUMNS["postal_code"])
+#: column -> model field; last_change_date is the sync's own bookkeeping (BOOKKEEPING_FIELDS), not a field to show.
+DATE_COLUMNS = {**_columns(ValueType.DATE), "last_change_date": "dms_last_change_date"}
 FLAG_METHODS = {
-    "allow_mail": [ContactMethodKind.MAIL],
-    "allow_phone": [ContactMethodKind.HOME_PHONE, ContactMethodKind.WORK_PHONE, ContactMethodKind.CELL_PHONE],
-    "allow_email": [ContactMethodKind.EMAIL],
+    "allow_mail": (ContactMethodKind.MAIL.value,),
+    "allow_phone": tuple(PHONE_METHOD_FIELDS),  # the phone fields that are contact methods (fax is not)
+    "allow_email": (ContactMethodKind.EMAIL.value,),
 }
 #: Customer fields the sync maintains for its own bookkeeping (not shown as changes in history).
 BOOKKEEPING_FIELDS = {"dms_last_change_date"}
@@ -175,24 +177,23 @@ def customer_values(data: dict[str, str], *, store_country: str) -> tuple[dict, 
         try:
             values["postal_code"] = postal_normalize(raw, values.get("country") or None)
         except ValidationError:
-            values["postal_code"] = _text("postal_code", raw.upper(), 12)
+            values["postal_code"] = _text("postal_code", raw.upper(), POSTAL_CODE_MAX_LENGTH)
     for column in PHONE_COLUMNS:
         if column in data:
             try:
-                values[column] = phone_normalize(data[column], region=region)
+                values[DMS_COLUMNS[column]] = phone_normalize(data[column], region=region)
             except ValidationError:
                 raise RowError(f"{column}: {data[column]!r} is not a valid phone number") from None
     for column in EMAIL_COLUMNS:
         if column in data:
             email = data[column].lower()
             if email:
-                if len(email) > 254:
-                    raise RowError(f"{column}: longer than 254 characters")
+                _text(column, email, EMAIL_MAX_LENGTHS[column])
                 try:
                     validate_email(email)
                 except ValidationError:
                     raise RowError(f"{column}: {data[column]!r} is not a valid email address") from None
-            values[column] = email
+            values[DMS_COLUMNS[column]] = email
     for column, field in DATE_COLUMNS.items():
         if column in data:
             values[field] = _date(column, data[column])

@@ -15,7 +15,7 @@ from customers.models import Dealership, DmsAdapter
 
 from .models import SyncRun
 from .services.delivery import remove_request_deliver, remove_requests_sweep
-from .services.sync import SyncAlreadyRunning, dms_pull
+from .services.pull import SyncAlreadyRunning, dms_pull
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,17 @@ import pytest
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from contacts.models import ContactMethod, TurnOffEvent, TurnOffTarget
-from customers.models import ContactMethodKind, Customer, CustomerKind, Language, RepairOrder, Vehicle
+from contacts.models import ContactMethod
+from customers.models import (
+    ContactMethodKind,
+    Customer,
+    CustomerKind,
+    Language,
+    RepairOrder,
+    TurnOffEvent,
+    TurnOffTarget,
+    Vehicle,
+)
 from dms_sync.services.bulk import FAST_THRESHOLD, bulk_insert
 from tests.customers.factories import DealershipFactory, TurnOffReasonFactory
 

@@ -10,7 +10,7 @@ from dms_sync.adapters.http_api import HttpApiAdapter
 from dms_sync.models import SyncRun
 from dms_sync.sample_extract import ExtractSpec, extract_generate
 from dms_sync.services.delivery import remove_request_deliver
-from dms_sync.services.sync import dms_pull
+from dms_sync.services.pull import dms_pull
 from tests.support.fake_dms import FakeDms
 
 from .factories import RemoveRequestFactory

@@ -16,7 +16,7 @@ from django.db import connection
 
 from customers.models import Customer, Dealership
 from dms_sync.models import SyncRun
-from dms_sync.services.sync import dms_pull
+from dms_sync.services.pull import dms_pull
 from tests.support.celery_worker import wait_for_other_sessions_to_end, worker_database_url
 
 from .extracts import customer_checksum

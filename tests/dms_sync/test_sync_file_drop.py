@@ -4,12 +4,22 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from contacts.models import ContactMethod, TurnOffEvent
-from customers.models import Customer, CustomerHistory, Relationship, RepairOrder, Vehicle
+from contacts.models import ContactMethod
+from customers.fields import BY_KEY, field_label
+from customers.models import (
+    Customer,
+    CustomerHistory,
+    Relationship,
+    RepairOrder,
+    TurnOffEvent,
+    TurnOffReason,
+    Vehicle,
+)
+from dms_sync.extract_format import CUSTOMER_COLUMNS, VEHICLE_COLUMNS
 from dms_sync.models import QuarantinedRow, SyncRun
 from dms_sync.outbox import suppression_add
-from dms_sync.sample_extract import CUSTOMER_COLUMNS, VEHICLE_COLUMNS, extract_generate
-from dms_sync.services.sync import SyncAlreadyRunning, dms_pull
+from dms_sync.sample_extract import extract_generate
+from dms_sync.services.pull import SyncAlreadyRunning, dms_pull
 from tests.customers.factories import UserFactory
 
 from .extracts import csv_bytes, customer_checksum, customer_row, write_raw_extract
@@ -193,7 +203,13 @@ def test_allow_flags_become_contact_method_turn_offs_and_a_users_turn_off_is_kep
     assert ContactMethod.objects.get(customer=a, method="email").is_on is True
     assert ContactMethod.objects.get(customer=b, method="email").is_on is False
     entry = CustomerHistory.objects.get(customer=a)
-    assert {"field": "contact_method:email", "label": "Email", "old": "Off", "new": "On"} in entry.changes
+    dms_reason = TurnOffReason.objects.get(dealership=None, code="DMS")
+    # Raw states, as every writer records them; the label comes from the field registry when shown.
+    assert {
+        "field": "contact_method:email",
+        "old": {"on": False, "reason": dms_reason.pk},
+        "new": {"on": True, "reason": None},
+    } in entry.changes
 
 
 @pytest.mark.django_db
@@ -471,6 +487,8 @@ def test_file_drop_customer_fetch_reads_one_customer_from_the_newest_extract(wri
 
 @pytest.mark.django_db
 def test_history_labels_read_like_the_screen(dms_dirs, file_store):
+    """The history keeps registry keys and raw values; labels come from the field registry when shown, the same
+    as for a coordinator's edit of the field."""
     rows = [customer_row("9201")]
     write_raw_extract(dms_dirs[0], file_store.code, customers=csv_bytes(CUSTOMER_COLUMNS, rows), customer_rows=1)
     _pull(file_store)
@@ -479,8 +497,12 @@ def test_history_labels_read_like_the_screen(dms_dirs, file_store):
         dms_dirs[0], file_store.code, customers=csv_bytes(CUSTOMER_COLUMNS, rows), customer_rows=1, day="20261102"
     )
     _pull(file_store)
-    labels = {c["field"]: c["label"] for c in CustomerHistory.objects.get().changes}
-    assert labels == {"postal_code": "Postal/ZIP", "other_name": "Other (company) name"}
+    changes = CustomerHistory.objects.get().changes
+    assert all(set(c) == {"field", "old", "new"} for c in changes)  # no label stored
+    assert {c["field"]: field_label(c["field"]) for c in changes} == {
+        "postal_code": BY_KEY["postal_code"].label,
+        "other_name": BY_KEY["other_name"].label,
+    }
 
 
 @pytest.mark.django_db

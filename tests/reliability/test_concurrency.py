@@ -13,9 +13,9 @@ from django.db import transaction
 from customers.models import Customer, CustomerHistory, HistorySource, Relationship
 from customers.services.customer import CustomerConflict, customer_update
 from customers.services.merge import customer_merge
+from dms_sync.extract_format import CUSTOMER_COLUMNS
 from dms_sync.models import SyncRun, SyncStatus
-from dms_sync.sample_extract import CUSTOMER_COLUMNS
-from dms_sync.services.sync import SyncAlreadyRunning, dms_pull, sync_run_start
+from dms_sync.services.pull import SyncAlreadyRunning, dms_pull, sync_run_start
 from tests.customers.factories import CustomerFactory, MembershipFactory, UserFactory
 from tests.dms_sync.extracts import csv_bytes, customer_row, write_raw_extract
 

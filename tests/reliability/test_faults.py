@@ -18,7 +18,7 @@ from django.db import connection, connections
 from customers.models import Customer, Dealership, Vehicle
 from dms_sync.models import SyncRun, SyncStatus
 from dms_sync.sample_extract import ExtractSpec, extract_write
-from dms_sync.services.sync import dms_pull
+from dms_sync.services.pull import dms_pull
 from tests.dms_sync.extracts import customer_checksum
 from tests.support.celery_worker import (
     CeleryProcesses,

@@ -2,7 +2,7 @@
 reason; the run never crashes.
 
 Each example writes a real extract folder (CSV + manifest) for a fresh file-drop store and runs the public sync
-service `dms_sync.services.sync.dms_pull` on it.
+service `dms_sync.services.pull.dms_pull` on it.
 """
 
 import tempfile
@@ -14,10 +14,10 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from customers.models import Customer, DmsAdapter
-from dms_sync.adapters.file_drop import CsvFile
+from dms_sync.adapters.file_drop_csv import CsvFile
+from dms_sync.extract_format import CUSTOMER_COLUMNS
 from dms_sync.models import QuarantinedRow, SyncRun
-from dms_sync.sample_extract import CUSTOMER_COLUMNS
-from dms_sync.services.sync import dms_pull
+from dms_sync.services.pull import dms_pull
 from tests.customers.factories import DealershipFactory
 from tests.dms_sync.extracts import csv_bytes, customer_row, write_raw_extract
 

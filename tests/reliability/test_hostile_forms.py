@@ -19,9 +19,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contacts.models import ConsentBasis
+from customers.fields import EDIT_FIELDS
 from customers.forms import form_data_value
 from customers.models import Customer, Relationship, VinContactType
-from customers.services.customer import EDIT_FIELDS
 from customers.services.merge import customer_merge
 from tests.customers.factories import CustomerFactory, TurnOffReasonFactory, VehicleFactory
 
@@ -68,7 +68,7 @@ class Env:
 def _edit(env):
     customer = env.fresh()
     data = {}
-    for name, _label in EDIT_FIELDS:
+    for name in EDIT_FIELDS:
         value = form_data_value(customer, name)
         if value is not None:
             data[name] = value

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from customers.models import Dealership
 from dms_sync.adapters import AdapterError
-from dms_sync.services.sync import SyncAlreadyRunning, dms_pull
+from dms_sync.services.pull import SyncAlreadyRunning, dms_pull
 
 
 class Command(BaseCommand):
