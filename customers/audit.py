@@ -24,6 +24,8 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from dealermine.bulk import bulk_insert
+
 from .models import AuditAction, CustomerHistory, HistorySource, TurnOffEvent, TurnOffTarget
 
 
@@ -91,7 +93,7 @@ def history_record(**kwargs) -> CustomerHistory:
     return entry
 
 
-def turn_off_entry(
+def turn_off_values(
     *,
     customer=None,
     customer_id=None,
@@ -105,24 +107,28 @@ def turn_off_entry(
     actor=None,
     actor_label: str = "",
     now=None,
-) -> TurnOffEvent:
-    """An unsaved Turn Off history row (for `audit_bulk_save`)."""
+) -> dict:
+    """A Turn Off history row as attname -> value: what `turn_off_entry` builds, and what the bulk writers
+    hand to `audit_bulk_save` (a big pull writes thousands; a model instance costs more than its row)."""
     if target not in TurnOffTarget.values:
         raise ValueError(f"{target!r} is not a Turn Off target")
-    return TurnOffEvent(
-        customer=customer,
-        customer_id=customer_id if customer is None else customer.pk,
-        vehicle=vehicle,
-        target=target,
-        code=code,
-        is_on=is_on,
-        reason=reason,
-        reason_id=reason_id if reason is None else reason.pk,
-        comment=comment[:500],
-        actor=actor,
-        actor_label=actor_label[:120],
-        created_at=now or timezone.now(),
-    )
+    return {
+        "customer_id": customer_id if customer is None else customer.pk,
+        "vehicle_id": vehicle.pk if vehicle is not None else None,
+        "target": str(target),
+        "code": code,
+        "is_on": is_on,
+        "reason_id": reason_id if reason is None else reason.pk,
+        "comment": comment[:500],
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_label": actor_label[:120],
+        "created_at": now or timezone.now(),
+    }
+
+
+def turn_off_entry(**kwargs) -> TurnOffEvent:
+    """An unsaved Turn Off history row; see `turn_off_values` for the arguments."""
+    return TurnOffEvent(**turn_off_values(**kwargs))
 
 
 def turn_off_record(**kwargs) -> TurnOffEvent:
@@ -132,11 +138,15 @@ def turn_off_record(**kwargs) -> TurnOffEvent:
     return event
 
 
-def audit_bulk_save(*, history: Iterable[CustomerHistory] = (), turn_offs: Iterable[TurnOffEvent] = ()) -> None:
-    """Save entries built by `history_entry` / `turn_off_entry` in bulk (the sync and imports)."""
+def audit_bulk_save(*, history: Iterable[CustomerHistory] = (), turn_offs: Iterable[TurnOffEvent | dict] = ()) -> None:
+    """Save entries built by `history_entry` and rows built by `turn_off_entry` / `turn_off_values` in bulk
+    (the pull, imports, merge): through dealermine.bulk, i.e. COPY on PostgreSQL for big batches."""
     history = list(history)
     turn_offs = list(turn_offs)
     if history:
-        CustomerHistory.objects.bulk_create(history, batch_size=500)
+        bulk_insert(CustomerHistory, history)
     if turn_offs:
-        TurnOffEvent.objects.bulk_create(turn_offs, batch_size=500)
+        if isinstance(turn_offs[0], TurnOffEvent):
+            bulk_insert(TurnOffEvent, turn_offs)
+        else:
+            bulk_insert(TurnOffEvent, iter(turn_offs))  # dicts of attname -> value

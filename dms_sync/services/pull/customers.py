@@ -25,7 +25,7 @@ from ...adapters import SourceRow
 from ...models import Suppression
 from ...rows import BOOKKEEPING_FIELDS, RowError, customer_number_check, customer_values, row_hash
 from ...unchanged import customer_rows_to_apply
-from ..bulk import bulk_insert
+from dealermine.bulk import bulk_insert
 from .allow_flags import DMS_LABEL, allow_flags_apply
 from .counts import RunContext
 from .db_tuning import customers_by_number

@@ -11,7 +11,7 @@ from customers.models import RepairOrder
 
 from ...adapters import SourceRow
 from ...rows import repair_order_values, row_hash
-from ..bulk import bulk_insert
+from dealermine.bulk import bulk_insert
 from .counts import RunContext
 from .owners import owner_or_quarantine, owners_by_number
 

@@ -16,7 +16,7 @@ from customers.models import AuditAction, HistorySource, Vehicle
 
 from ...adapters import SourceRow
 from ...rows import row_hash, vehicle_values
-from ..bulk import bulk_insert
+from dealermine.bulk import bulk_insert
 from .allow_flags import DMS_LABEL
 from .counts import RunContext
 from .db_tuning import vehicle_hashes_by_number

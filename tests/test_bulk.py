@@ -18,7 +18,7 @@ from customers.models import (
     TurnOffTarget,
     Vehicle,
 )
-from dms_sync.services.bulk import FAST_THRESHOLD, bulk_insert
+from dealermine.bulk import FAST_THRESHOLD, bulk_insert
 from tests.customers.factories import DealershipFactory, TurnOffReasonFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Bulk inserts for the nightly pull.
+"""Bulk inserts (PostgreSQL COPY) for the nightly pull and the bulk writers it calls (contact state, audit).
 
 Django's bulk_create compiles one wide parameterised INSERT per batch, and for rows of 40+ columns that
 compilation costs more than the database work. For big batches this goes straight to the driver: PostgreSQL
