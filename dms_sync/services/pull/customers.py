@@ -20,12 +20,12 @@ from customers.audit import Change, audit_bulk_save, history_entry
 from customers.fields import REMOVABLE_FIELDS
 from customers.models import AuditAction, Customer, CustomerKind, Dealership, HistorySource
 from customers.rules import preferred_method_without_value
+from dealermine.bulk import bulk_insert
 
 from ...adapters import SourceRow
 from ...models import Suppression
 from ...rows import BOOKKEEPING_FIELDS, RowError, customer_number_check, customer_values, row_hash
 from ...unchanged import customer_rows_to_apply
-from dealermine.bulk import bulk_insert
 from .allow_flags import DMS_LABEL, allow_flags_apply
 from .counts import RunContext
 from .db_tuning import customers_by_number

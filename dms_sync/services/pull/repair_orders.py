@@ -8,10 +8,10 @@ Unchanged rows are recognised first, by RO number and row hash; only the rows le
 from __future__ import annotations
 
 from customers.models import RepairOrder
+from dealermine.bulk import bulk_insert
 
 from ...adapters import SourceRow
 from ...rows import repair_order_values, row_hash
-from dealermine.bulk import bulk_insert
 from .counts import RunContext
 from .owners import owner_or_quarantine, owners_by_number
 

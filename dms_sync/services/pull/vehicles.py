@@ -13,10 +13,10 @@ from django.utils import timezone
 from customers.audit import Change, audit_bulk_save, history_entry
 from customers.fields import VEHICLE_PREFIX
 from customers.models import AuditAction, HistorySource, Vehicle
+from dealermine.bulk import bulk_insert
 
 from ...adapters import SourceRow
 from ...rows import row_hash, vehicle_values
-from dealermine.bulk import bulk_insert
 from .allow_flags import DMS_LABEL
 from .counts import RunContext
 from .db_tuning import vehicle_hashes_by_number
