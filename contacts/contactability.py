@@ -18,11 +18,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from customers.fields import PHONE_METHOD_FIELDS, field_label, method_fields
 from customers.models import ContactMethodKind
 
 from .rules import email_is_invalid
+
+#: Every contact method, in the product's order (taken once: `ContactMethodKind.values` builds a new list each time).
+METHODS: tuple[str, ...] = tuple(ContactMethodKind.values)
+_METHOD_SET = frozenset(METHODS)
 
 
 class Blocker(enum.StrEnum):
@@ -89,11 +94,11 @@ class Answer:
     def ok(self) -> bool:
         return not self.reasons
 
-    @property
+    @cached_property  # the answer is immutable; screens read these several times per method
     def blockers(self) -> frozenset[Blocker]:
         return frozenset(r.blocker for r in self.reasons)
 
-    @property
+    @cached_property
     def why(self) -> str:
         return "; ".join(r.message for r in self.reasons)
 
@@ -115,7 +120,7 @@ def _email_reasons(address: str, facts: CustomerFacts, label: str) -> list[Reaso
 
 def method_reasons(facts: CustomerFacts, method: str) -> Answer:
     """Whether the method itself can reach the customer: on, a value on file, and that value usable."""
-    if method not in ContactMethodKind.values:
+    if method not in _METHOD_SET:
         raise ValueError(f"{method!r} is not a contact method")
     reasons: list[Reason] = []
     if method in facts.methods_off:
@@ -178,4 +183,4 @@ def contactability(
 
 def contactable_for_type(facts: CustomerFacts, *, contact_type: str) -> bool:
     """Call Select's eligibility: some owned vehicle with the type on, and at least one contactable method."""
-    return any(contactability(facts, method=m, contact_type=contact_type).ok for m in ContactMethodKind.values)
+    return any(contactability(facts, method=m, contact_type=contact_type).ok for m in METHODS)

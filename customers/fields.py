@@ -113,12 +113,18 @@ class CustomerField:
         if self.type is ValueType.BOOL:
             return "Yes" if raw in (True, "1", "true", "True", 1) else "No"
         if self.type is ValueType.CHOICE:
-            return dict(self.choices).get(str(raw), str(raw))
+            return _choice_labels(self.choices).get(str(raw), str(raw))
         if self.is_reference:
             return (references or {}).get(self.key, {}).get(_id(raw), str(raw))
         if isinstance(raw, date | datetime):
             return raw.isoformat()
         return str(raw)
+
+
+@cache
+def _choice_labels(choices: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """code -> label of a field's (immutable) choices, built once per field."""
+    return dict(choices)
 
 
 def _id(raw):
@@ -277,6 +283,9 @@ VEHICLE_LABELS = {
 }
 
 
+_METHOD_LABELS: dict[str, str] = dict(ContactMethodKind.choices)
+
+
 def field_label(key: str) -> str:
     """The one label of a field or audit key, for every screen and history entry."""
     field = BY_KEY.get(key)
@@ -288,13 +297,16 @@ def field_label(key: str) -> str:
         return OTHER_LABELS[key]
     if key.startswith(CONTACT_METHOD_PREFIX):
         method = key[len(CONTACT_METHOD_PREFIX) :]
-        return ContactMethodKind(method).label if method in ContactMethodKind.values else method
+        return _METHOD_LABELS.get(method, method)
     if key.startswith(VEHICLE_PREFIX) or key.startswith(VIN_TYPE_PREFIX):
         prefix, vin, *rest = key.split(":", 2)
         name = rest[0] if rest else ""
         labels = VEHICLE_LABELS if f"{prefix}:" == VEHICLE_PREFIX else VIN_TYPE_LABELS
         return f"{vin} {labels.get(name, name)}".strip()
     return key.replace("_", " ").capitalize()
+
+
+_RELATIONSHIP_LABELS: dict[str, str] = dict(Relationship.choices)
 
 
 def value_display(key: str, raw, *, references: dict | None = None) -> str:
@@ -310,9 +322,9 @@ def value_display(key: str, raw, *, references: dict | None = None) -> str:
     if key in ("merge_parent", "merge_child") and not isinstance(raw, dict):  # the other file's id
         return (references or {}).get("customer", {}).get(_id(raw), f"Customer #{raw}")
     if key == "merge_relationship":
-        return dict(Relationship.choices).get(raw, str(raw or ""))
+        return _RELATIONSHIP_LABELS.get(raw, str(raw or ""))
     if isinstance(raw, dict) and "customer" in raw:  # a link to another file: merge_parent/child, association
-        relationship = dict(Relationship.choices).get(raw.get("relationship", ""), "")
+        relationship = _RELATIONSHIP_LABELS.get(raw.get("relationship", ""), "")
         return f"{relationship}: {raw.get('name', '')}" if relationship else str(raw.get("name", ""))
     if raw is None or raw == "":
         return ""

@@ -13,6 +13,8 @@ from ..fields import CONTACT_METHOD_PREFIX, VIN_TYPE_PREFIX, field_label, value_
 from ..models import AuditAction, Customer, CustomerHistory, ServiceAdvisor, TurnOffReason
 
 PER_PAGE = 50
+#: Audit action -> its label, taken once.
+ACTION_LABELS: dict[str, str] = dict(AuditAction.choices)
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def history_rows(entries) -> list[HistoryRow]:
         "preferred_advisor": advisors,
         "customer": customers,
     }
-    actions = dict(AuditAction.choices)
+    actions = ACTION_LABELS
     rows = []
     for entry in entries:
         changes = []

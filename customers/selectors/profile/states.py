@@ -23,6 +23,9 @@ from .types import ContactMethodState, VehicleState, VinContactTypeState
 
 # --- contact methods -------------------------------------------------------------------------------------------
 
+#: (method, label) in the product's order, taken once (`Choices.choices` builds a new list on every access).
+METHOD_CHOICES: tuple[tuple[str, str], ...] = tuple(ContactMethodKind.choices)
+
 
 @dataclass(frozen=True)
 class MethodRow:
@@ -87,7 +90,7 @@ def contact_method_states_build(
     """Every contact method in the product's order, with its stored state and its contactability answer."""
     by_kind = {r.method: r for r in rows}
     states = []
-    for kind, label in ContactMethodKind.choices:
+    for kind, label in METHOD_CHOICES:
         row = by_kind.get(kind) or MethodRow(method=kind, is_on=True)
         answer = contactability(facts, method=kind)
         states.append(
@@ -119,6 +122,8 @@ def preferred_note(states: Iterable[ContactMethodState]) -> str:
 OWNS, OWNS_LABEL = "owns", "Owns"
 #: The grid's columns: Owns (the vehicle's own flag), then the VIN contact types.
 VIN_TYPES: list[tuple[str, str]] = [(OWNS, OWNS_LABEL), *VinContactType.choices]
+#: The VIN contact types alone (code, label), taken once: the grid asks for them per vehicle.
+_VIN_TYPE_CHOICES: tuple[tuple[str, str], ...] = tuple(VinContactType.choices)
 
 
 def vehicle_states_build(
@@ -142,7 +147,7 @@ def vehicle_states_build(
                 reason="" if vehicle.owns else owns_reasons.get(vehicle.pk) or "",
             )
         ]
-        for code, label in VinContactType.choices:
+        for code, label in _VIN_TYPE_CHOICES:
             row = rows.get(code)
             on = True if row is None else bool(row["is_on"])
             types.append(

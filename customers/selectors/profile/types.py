@@ -71,7 +71,7 @@ class ContactMethodState:
         """May the store contact the customer this way now (the contactability answer)."""
         return self.answer.ok
 
-    @property
+    @cached_property  # read several times per method by the templates; the state is immutable
     def status(self) -> str:
         """ok (green check), no_value (nothing on file: not a check, not an X), blocked (red X with the reason)."""
         if self.answer.ok:
