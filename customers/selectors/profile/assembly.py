@@ -212,6 +212,9 @@ def _emails(customer: Customer, *, last_verified_at, now, methods_off: dict[str,
 
 
 def _vehicles(customer: Customer, vehicle_rows: list[dict], type_rows: list[dict]) -> list[VehicleState]:
+    # A JSON aggregate has no order of its own (PostgreSQL's JSONB_AGG follows the plan): newest first, by VIN,
+    # as the Vehicle model orders them.
+    vehicle_rows = sorted(vehicle_rows, key=lambda r: (-(r["year"] or 0), r["vin"], r["id"]))
     vehicles = [
         Vehicle(
             pk=r["id"],
