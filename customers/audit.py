@@ -52,18 +52,12 @@ class Change:
         return {"field": self.key, "old": raw_value(self.old), "new": raw_value(self.new)}
 
 
-def _as_json(change) -> dict:
-    if isinstance(change, Change):
-        return change.as_json()
-    return {**change, "old": raw_value(change.get("old")), "new": raw_value(change.get("new"))}
-
-
 def history_entry(
     *,
     customer=None,
     customer_id=None,
     action: AuditAction | str,
-    changes: Iterable[Change | dict],
+    changes: Iterable[Change],
     actor=None,
     source=HistorySource.USER,
     actor_label="",
@@ -81,7 +75,7 @@ def history_entry(
         source=source,
         actor_label=actor_label[:120],
         action=action,
-        changes=[_as_json(c) for c in changes],
+        changes=[c.as_json() for c in changes],
         note=note[:500],
     )
 

@@ -215,24 +215,12 @@ PHONE_METHOD_FIELDS: dict[str, str] = {
 DMS_COLUMNS: dict[str, str] = {f.dms_column: f.key for f in FIELDS if f.dms_column}
 
 
-# The lookups below answer from the (immutable) registry; they are cached because screens ask them per row.
-@cache
-def section_fields(section: Section) -> tuple[CustomerField, ...]:
-    return fields_where(lambda f: f.section is section)
-
-
-@cache
-def family_fields(family: ValueFamily | str) -> tuple[str, ...]:
-    """Every field a removed value of this family is blocked in."""
-    return keys(fields_where(lambda f: f.family == family))
-
-
 def family_of(key: str) -> ValueFamily | None:
     field = BY_KEY.get(key)
     return field.family if field else None
 
 
-@cache
+@cache  # the registry is immutable, and screens ask this per row
 def method_fields(method: str) -> tuple[str, ...]:
     """The fields whose value a contact method reaches (Email: either address; Mailing Address: address line 1)."""
     return keys(fields_where(lambda f: f.contact_method == method))

@@ -1,6 +1,6 @@
 """Small pure rules about a customer file, shared by the services that write it (no queries)."""
 
-from .fields import CONTACT_METHOD_PREFIX, method_fields
+from .fields import method_fields
 
 
 def method_has_value(customer, method: str) -> bool:
@@ -12,6 +12,3 @@ def preferred_method_without_value(customer) -> str:
     """The preferred method when it no longer has a value on file (it must then stop being preferred), else ""."""
     method = customer.preferred_contact_method
     return method if method and not method_has_value(customer, method) else ""
-
-
-__all__ = ["CONTACT_METHOD_PREFIX", "method_has_value", "preferred_method_without_value"]

@@ -21,6 +21,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
+from contacts.audit_keys import PREFIX as CONSENT_PREFIX
 from contacts.models import ConsentBasis, ContactMethod
 from contacts.selectors.contactability import customer_contactability
 from contacts.services import consent_expire, email_consent_record, opt_outs_import
@@ -63,7 +64,7 @@ PHONES = ["+13135550142", "+13135550143", "+12485550100"]
 PHONE_TEXT = {"+13135550142": "(313) 555-0142", "+13135550143": "313.555.0143", "+12485550100": "248-555-0100"}
 EMAILS = ["ann@mail.example.com", "Ann.Two@Mail.example.com", "shared@mail.example.com"]
 METHODS = list(ContactMethodKind.values)
-KNOWN_PREFIXES = (CONTACT_METHOD_PREFIX, VEHICLE_PREFIX, VIN_TYPE_PREFIX, "email_consent:")
+KNOWN_PREFIXES = (CONTACT_METHOD_PREFIX, VEHICLE_PREFIX, VIN_TYPE_PREFIX, CONSENT_PREFIX)
 
 
 def _history_key_is_declared(key: str) -> bool:

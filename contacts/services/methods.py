@@ -58,7 +58,7 @@ def contact_method_switch(
     actor_label: str = "",
     source: str = HistorySource.USER,
     comment: str = "",
-    extra_changes: Iterable[Change | dict] = (),
+    extra_changes: Iterable[Change] = (),
     now=None,
 ) -> ContactMethod | None:
     """Switch one contact method; returns the row, or None (and writes nothing) when nothing changes.
@@ -95,12 +95,7 @@ def contact_method_switch(
     )
     changes = [method_change(method, was_on=was_on, old_reason_id=old_reason_id, is_on=is_on, reason_id=row.reason_id)]
     if not is_on and customer.preferred_contact_method == method:
-        Customer.objects.filter(pk=customer.pk).update(
-            preferred_contact_method="", version=F("version") + 1, updated_at=now
-        )
-        customer.preferred_contact_method = ""
-        customer.version += 1
-        changes.append(Change("preferred_contact_method", method, ""))
+        changes.append(_preference_clear(customer, now=now))
     history_record(
         customer=customer,
         actor=actor,
@@ -219,6 +214,18 @@ def contact_methods_switch_bulk(
     return changes
 
 
+def _preference_clear(customer, *, now) -> Change:
+    """Stop preferring the customer's preferred method (just turned off): the row, the caller's instance, and
+    the history change recording it. The bulk form is `_clear_preferences`."""
+    method = customer.preferred_contact_method
+    Customer.objects.filter(pk=customer.pk).update(
+        preferred_contact_method="", version=F("version") + 1, updated_at=now
+    )
+    customer.preferred_contact_method = ""
+    customer.version += 1
+    return Change("preferred_contact_method", method, "")
+
+
 def _clear_preferences(turned_off: dict[int, set[str]], changes: dict[int, list[Change]], *, now) -> None:
     """The preferred method cannot stay on a method that was just turned off (one query per method)."""
     by_method: dict[str, list[int]] = {}
@@ -316,12 +323,6 @@ def contact_methods_restore(
         changes.append(
             method_change(method, was_on=was_on, old_reason_id=old_reason_id, is_on=is_on, reason_id=reason_id)
         )
-    preferred = customer.preferred_contact_method
-    if preferred in ended_off:
-        Customer.objects.filter(pk=customer.pk).update(
-            preferred_contact_method="", version=F("version") + 1, updated_at=now
-        )
-        customer.preferred_contact_method = ""
-        customer.version += 1
-        changes.append(Change("preferred_contact_method", preferred, ""))
+    if customer.preferred_contact_method in ended_off:
+        changes.append(_preference_clear(customer, now=now))
     return changes
