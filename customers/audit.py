@@ -40,16 +40,33 @@ def raw_value(value: Any):
     return value
 
 
+class Conflict(models.TextChoices):
+    """Who won when a person and the DMS both changed a field (dms_sync.precedence)."""
+
+    DMS = "dms", "the DMS's newer value replaced a person's edit"
+    PERSON = "person", "a person's newer edit was kept"
+
+
 @dataclass(frozen=True)
 class Change:
-    """One field's change: its registry key (or audit key, see customers.fields) and raw old/new values."""
+    """One field's change: its registry key (or audit key, see customers.fields) and raw old/new values.
+
+    A change that resolved a conflict between a person and the DMS says who won (`conflict`); when the person's
+    value was kept (old = new), `other` is the value the DMS sent."""
 
     key: str
     old: Any = None
     new: Any = None
+    conflict: str = ""
+    other: Any = None
 
     def as_json(self) -> dict:
-        return {"field": self.key, "old": raw_value(self.old), "new": raw_value(self.new)}
+        data = {"field": self.key, "old": raw_value(self.old), "new": raw_value(self.new)}
+        if self.conflict:
+            data["conflict"] = self.conflict
+            if self.conflict == Conflict.PERSON:
+                data["other"] = raw_value(self.other)
+        return data
 
 
 def history_entry(

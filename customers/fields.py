@@ -213,6 +213,8 @@ PHONE_METHOD_FIELDS: dict[str, str] = {
 }
 #: DMS extract column -> field key, for the columns the importer maps one-to-one onto a field.
 DMS_COLUMNS: dict[str, str] = {f.dms_column: f.key for f in FIELDS if f.dms_column}
+#: The fields the DMS extract fills (and keeps a base of, customers.edits).
+DMS_FIELDS: frozenset[str] = frozenset(DMS_COLUMNS.values())
 
 
 def family_of(key: str) -> ValueFamily | None:

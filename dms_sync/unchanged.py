@@ -2,7 +2,9 @@
 
 A nightly extract is mostly rows whose hash equals the one stored with the customer (dms_row_hash): nothing
 to do. And a customer repeated in one extract is resolved once, the last row winning, whatever the page size,
-so a re-run changes nothing. `customer_rows_to_apply` is that rule for one page; two places use it:
+so a re-run changes nothing: the pull finds the repeated customers before anything is applied (`Pull.last_lines`:
+the line of each one's last row) and every earlier row of theirs is skipped, in whichever page it falls.
+`customer_rows_to_apply` is that rule for one page; two places use it:
 - the sync (dms_sync.services.pull.customers), against the digests stored now;
 - the reading process of a big file-drop pull (`skip_unchanged`), against the store's digests as they were when
   the run started (`StoredDigests`, given to the reader up front). It leaves the rows it skips out of the pages
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
 from .adapters.base import Page
@@ -32,18 +34,25 @@ R = TypeVar("R")
 
 
 def customer_rows_to_apply(
-    rows: Iterable[tuple[str, R, str]], *, is_stored: Callable[[str, str], bool]
+    rows: Iterable[tuple[str, R, str]],
+    *,
+    is_stored: Callable[[str, str], bool],
+    last_lines: Mapping[str, int] | None = None,
 ) -> tuple[dict[str, tuple[R, str]], list[tuple[str, R, str]]]:
     """Split one page's customer rows, (customer number, row, digest) in file order, into the rows to apply
     ({number: (row, digest)}, in the order their customers first appear) and the rows to skip, as given.
 
-    Each customer's last row in the page stands for it; its earlier rows are skipped (superseded). The last row
-    is skipped too when `is_stored(number, digest)`: the customer's stored digest is this row's, so the file
-    already holds what it says.
+    A row of a customer whose last row in the whole pull is at another line (`last_lines`, number -> line, for
+    the numbers that may repeat) is skipped: superseded. Of the rest, each customer's last row in the page
+    stands for it and its earlier rows are skipped. The last row is skipped too when `is_stored(number,
+    digest)`: the customer's stored digest is this row's, so the file already holds what it says.
     """
     latest: dict[str, tuple[R, str]] = {}
     skipped: list[tuple[str, R, str]] = []
     for number, row, digest in rows:
+        if last_lines and last_lines.get(number, row.line) != row.line:
+            skipped.append((number, row, digest))
+            continue
         earlier = latest.get(number)
         if earlier is not None:
             skipped.append((number, *earlier))
@@ -98,7 +107,9 @@ class StoredDigests:
         return False
 
 
-def skip_unchanged(pages: Iterable[Page], stored: StoredDigests) -> Iterator[Page]:
+def skip_unchanged(
+    pages: Iterable[Page], stored: StoredDigests, last_lines: Mapping[str, int] | None = None
+) -> Iterator[Page]:
     """The pages, with the customer rows `customer_rows_to_apply` skips moved to each page's unchanged_*
     lists. A row the adapter could not read or without a valid customer number is passed on as it is: the
     sync quarantines it."""
@@ -117,7 +128,7 @@ def skip_unchanged(pages: Iterable[Page], stored: StoredDigests) -> Iterator[Pag
                     except RowError:
                         continue
                     numbered.append((number, row, row.digest or row_hash(row.data)))
-            to_apply, skipped = customer_rows_to_apply(numbered, is_stored=is_stored)
+            to_apply, skipped = customer_rows_to_apply(numbered, is_stored=is_stored, last_lines=last_lines)
             passed_on.update(to_apply)
             if skipped:
                 left_out = {id(row) for _number, row, _digest in skipped}

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.audit import Change, history_record
+from customers.edits import STAMP_FIELDS, person_edits_stamp
 from customers.fields import CONTACT_METHOD_PREFIX, field_label
 from customers.models import AuditAction, ContactMethodKind, Customer, HistorySource
 from customers.rules import method_has_value
@@ -74,9 +75,9 @@ def customer_preferred_method_set(*, customer, method, actor):
     now = timezone.now()
     old = current.preferred_contact_method
     current.preferred_contact_method = method
-    current.user_edited_at = {**(current.user_edited_at or {}), "preferred_contact_method": now.isoformat()}
+    person_edits_stamp(current, [Change("preferred_contact_method", old, method)], now=now)
     current.version += 1
-    current.save(update_fields=["preferred_contact_method", "user_edited_at", "version", "updated_at"])
+    current.save(update_fields=["preferred_contact_method", *STAMP_FIELDS, "version", "updated_at"])
     history_record(
         customer=current,
         actor=actor,

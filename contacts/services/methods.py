@@ -32,11 +32,15 @@ from dealermine.bulk import bulk_insert
 from ..models import ContactMethod
 
 
-def method_change(method: str, *, was_on: bool, old_reason_id, is_on: bool, reason_id) -> Change:
+def method_change(
+    method: str, *, was_on: bool, old_reason_id, is_on: bool, reason_id, conflict: str = "", other=None
+) -> Change:
     return Change(
         f"{CONTACT_METHOD_PREFIX}{method}",
         method_state_raw(is_on=was_on, reason_id=old_reason_id),
         method_state_raw(is_on=is_on, reason_id=reason_id),
+        conflict=conflict,
+        other=other,
     )
 
 
@@ -116,6 +120,8 @@ class MethodSwitch:
     method: str
     is_on: bool
     reason_id: int | None = None
+    #: Set when the switch resolved a conflict between a person and the DMS (customers.audit.Conflict).
+    conflict: str = ""
 
 
 def contact_methods_switch_bulk(
@@ -184,7 +190,14 @@ def contact_methods_switch_bulk(
             )
         )
         changes.setdefault(s.customer_id, []).append(
-            method_change(s.method, was_on=was_on, old_reason_id=old_reason_id, is_on=s.is_on, reason_id=reason_id)
+            method_change(
+                s.method,
+                was_on=was_on,
+                old_reason_id=old_reason_id,
+                is_on=s.is_on,
+                reason_id=reason_id,
+                conflict=s.conflict,
+            )
         )
         if not s.is_on:
             turned_off.setdefault(s.customer_id, set()).add(s.method)

@@ -40,6 +40,7 @@ class AuditAction(models.TextChoices):
     EMAIL_CONSENT_EXPIRED = "email_consent_expired", "Email consent expired"
     DMS_UPDATE = "dms_update", "DMS update"
     DMS_VEHICLES = "dms_vehicles", "DMS vehicles"
+    SUPPRESSION_LIFT = "suppression_lift", "Removal lifted"
 
 
 class CustomerHistory(models.Model):

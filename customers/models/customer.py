@@ -163,7 +163,15 @@ class Customer(models.Model):
     dms_last_change_date = models.DateField(null=True, blank=True)
     dms_row_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the last applied DMS row.")
     user_edited_at = models.JSONField(
-        default=dict, blank=True, help_text="Field name -> when a user last edited it (wins over older DMS rows)."
+        default=dict, blank=True, help_text="Field name -> when a person last edited it (dms_sync.precedence)."
+    )
+    dms_base = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=(
+            "The DMS's last-sent value (raw) of each field a person has changed since, and each allow_* flag the "
+            "DMS last sent as N; every other field's base is its current value (dms_sync.precedence)."
+        ),
     )
 
     version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped by every save.")

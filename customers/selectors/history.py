@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 
+from ..audit import Conflict
 from ..fields import CONTACT_METHOD_PREFIX, VIN_TYPE_PREFIX, field_label, value_display
 from ..models import AuditAction, Customer, CustomerHistory, ServiceAdvisor, TurnOffReason
 
@@ -23,6 +24,8 @@ class ChangeRow:
     label: str
     old: str
     new: str
+    #: Said when the change resolved a conflict between a person and the DMS (customers.audit.Conflict).
+    conflict: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,16 @@ def _ids(values) -> list[int]:
     return out
 
 
+def _conflict_text(key: str, change: dict, references: dict) -> str:
+    winner = change.get("conflict")
+    if winner == Conflict.DMS:
+        return f"Conflict resolved: {Conflict.DMS.label}."
+    if winner == Conflict.PERSON:
+        sent = value_display(key, change.get("other"), references=references) or "no value"
+        return f"Conflict resolved: {Conflict.PERSON.label}; the DMS sent {sent}."
+    return ""
+
+
 def history_rows(entries) -> list[HistoryRow]:
     """Display rows for history entries (their `actor` should be select_related)."""
     entries = list(entries)
@@ -99,6 +112,7 @@ def history_rows(entries) -> list[HistoryRow]:
                     label=field_label(key),
                     old=value_display(key, change.get("old"), references=references),
                     new=value_display(key, change.get("new"), references=references),
+                    conflict=_conflict_text(key, change, references),
                 )
             )
         rows.append(

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..audit import Change, history_record, raw_value, turn_off_record
+from ..edits import STAMP_FIELDS, person_edits_stamp
 from ..fields import BY_KEY, EDIT_FIELDS, REFERENCE_FIELDS, field_label, value_display
 from ..models import AuditAction, Customer, CustomerHistory, CustomerStatus, TurnOffTarget, VerificationStamp
 from ..rules import preferred_method_without_value
@@ -150,6 +151,7 @@ def customer_update(*, customer, data, actor, expected_version, original=None) -
         return current
 
     changed = {c.key for c in changes}
+    person_edits_stamp(current, changes, now=now)
     if "status" in changed or "inactive_reason" in changed:
         _status_changed(
             customer=current, actor=actor, now=now, update_fields=update_fields, status_changed="status" in changed
@@ -159,9 +161,8 @@ def customer_update(*, customer, data, actor, expected_version, original=None) -
         changes.append(Change("preferred_contact_method", unusable, ""))
         current.preferred_contact_method = ""
         update_fields.add("preferred_contact_method")
-    current.user_edited_at = {**(current.user_edited_at or {}), **{name: now.isoformat() for name in changed}}
     current.version += 1
-    update_fields |= {"user_edited_at", "version", "updated_at"}
+    update_fields |= {*STAMP_FIELDS, "version", "updated_at"}
     current.save(update_fields=sorted(update_fields))
     history_record(customer=current, actor=actor, action=AuditAction.UPDATE, changes=changes, now=now)
     _copy_back(customer, current, sorted(update_fields))

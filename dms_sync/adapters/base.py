@@ -108,8 +108,14 @@ class Pull:
 
     def __init__(self):
         self.warnings: list[str] = []
+        #: customer number -> the line of its last customer row in this pull, for the numbers that may appear
+        #: more than once (set by validate()). A customer row of such a number at another line is superseded by
+        #: that later row: the sync skips it, so the last row wins whatever the page size (dms_sync.unchanged).
+        self.last_lines: dict[str, int] = {}
 
-    def validate(self) -> None:  # pragma: no cover - interface
+    def validate(self, *, keepalive: Callable[[], None] | None = None) -> None:  # pragma: no cover - interface
+        """Check the whole pull before anything is written; `keepalive()` is called now and then by a pull that
+        reads for long (the run proves it is alive)."""
         raise NotImplementedError
 
     def pages(self, *, batch_size: int) -> Iterator[Page]:  # pragma: no cover - interface

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from ..extract_format import EXTRACT_FOLDER_RE, MANIFEST
+from ..extract_format import CUSTOMERS, EXTRACT_FOLDER_RE, MANIFEST
 from ..readahead import child_can_set_up_django
 from .base import DmsAdapter, ExtractInvalid, Page, Pull, RemoveResult
 from .file_drop_csv import CsvFile, csv_pages
@@ -37,7 +37,7 @@ class FileDropPull(Pull):
         self.files: dict[str, CsvFile] = {}
         self.extract_date: date | None = None
 
-    def validate(self) -> None:
+    def validate(self, *, keepalive=None) -> None:
         manifest = manifest_read(self.folder, dealership_code=self.dealership_code)
         self.extract_date = manifest.extract_date
         total = 0
@@ -48,6 +48,9 @@ class FileDropPull(Pull):
             self.warnings.extend(column_warnings(csv_file))
         self.total = total
         self.next_cursor = self.extract_date.isoformat()
+        # Customers repeated anywhere in the extract, found before anything is applied (dms_sync.unchanged).
+        if CUSTOMERS in self.files:
+            self.last_lines = self.files[CUSTOMERS].last_lines_of_repeats("customer_number")
 
     def pages_ahead(self, *, batch_size: int, stored_digests=None):
         """Big extracts are read and hashed by a second process (file_drop_reader), so reading and writing use
@@ -63,6 +66,7 @@ class FileDropPull(Pull):
                 batch_size=batch_size,
                 stored_digests=stored_digests,
                 warnings=self.warnings,
+                last_lines=self.last_lines,
             )
         except OSError as exc:
             logger.info("Reading %s in a thread: no reader process (%s)", self.folder, exc)

@@ -91,6 +91,50 @@ def count_records(fh, *, batch_chars: int = _COUNT_CHUNK) -> int:
     return max(rows, 0)
 
 
+#: Bits of the filter that finds repeated keys (2**27 bits, 16 MB): ~0.75% of a million keys land on a bit
+#: another key set, and are kept as if repeated - harmless, their own line is their last.
+_SEEN_BITS = 1 << 27
+
+
+def last_lines_of_repeats(fh, column: int, *, batch_chars: int = _COUNT_CHUNK) -> dict[str, int]:
+    """{key: the line its last record starts on} for the keys of column `column` (stripped) that may occur in
+    more than one record of `fh` (a text file opened with newline="", at its header), numbering lines as
+    CsvFile.rows() does.
+
+    A key is kept from its second occurrence on, so the line kept is its last. "Seen once" is a bit per key
+    hash rather than a set of a million strings; a key whose bit another key set is kept too (with its only
+    line, which is its last). Quote-free lines are split at their commas; a line with a quote, or long enough
+    to hold a field over the csv module's limit, is read by csv.reader through to the end of its record, as
+    count_records does."""
+    seen = bytearray(_SEEN_BITS >> 3)
+    mask = _SEEN_BITS - 1
+    last: dict[str, int] = {}
+    limit = csv.field_size_limit()
+    line_no = 0
+    while lines := fh.readlines(batch_chars):
+        rest = iter(lines)
+        for line in rest:
+            start = line_no = line_no + 1
+            if '"' in line or len(line) > limit:
+                reader = csv.reader(chain((line,), rest, fh))
+                fields = next(reader, [])
+                line_no += reader.line_num - 1
+            else:
+                fields = line.split(",", column + 1)
+            if start == 1 or len(fields) <= column:
+                continue  # the header, or a record the sync quarantines
+            key = fields[column].strip()
+            if not key:
+                continue
+            bit = hash(key) & mask
+            byte, flag = bit >> 3, 1 << (bit & 7)
+            if seen[byte] & flag:
+                last[key] = start
+            else:
+                seen[byte] |= flag
+    return last
+
+
 class CsvFile:
     """One extract CSV: header checks and a streaming iterator of SourceRow."""
 
@@ -143,6 +187,11 @@ class CsvFile:
         finally:
             hashing.join()
         return rows, digest.hexdigest()
+
+    def last_lines_of_repeats(self, column: str) -> dict[str, int]:
+        """See last_lines_of_repeats: the repeated values of `column` (a header name) and their last lines."""
+        with _open_text(self.path) as fh:
+            return last_lines_of_repeats(fh, self.header.index(column))
 
     def _count_records_slowly(self) -> int:
         rows = 0

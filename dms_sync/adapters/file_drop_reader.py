@@ -24,12 +24,17 @@ class ReaderWarnings(list):
 
 
 def read_extract_in_child(
-    *, folder: str, names: list[str], batch_size: int, stream: Iterator | None = None
+    *,
+    folder: str,
+    names: list[str],
+    batch_size: int,
+    last_lines: dict[str, int] | None = None,
+    stream: Iterator | None = None,
 ) -> Iterator[Page | ReaderWarnings]:
     """The reading process's side: the pages of the checked extract's files `names` in `folder`, then the
     warnings as they would have been collected in the parent. `stream`, when given, brings the store's stored
     customer row digests in chunks; it is read to its end before the first page, and unchanged customer rows
-    are then left out of the pages."""
+    are then left out of the pages, as are the rows of repeated customers before their last (`last_lines`)."""
     stored = StoredDigests(chain.from_iterable(stream)) if stream is not None else None
     files = {}
     for name in names:
@@ -38,7 +43,7 @@ def read_extract_in_child(
         files[name] = csv_file
     warnings: list[str] = []
     pages = csv_pages(files, batch_size=batch_size, warnings=warnings)
-    yield from skip_unchanged(pages, stored) if stored is not None else pages
+    yield from skip_unchanged(pages, stored, last_lines) if stored is not None else pages
     yield ReaderWarnings(warnings)
 
 
@@ -49,10 +54,11 @@ def pages_from_reader_process(
     batch_size: int,
     stored_digests: Callable[[], Iterable[list[str]]] | None,
     warnings: list[str],
+    last_lines: dict[str, int] | None = None,
 ) -> _PagesFromChild:
     """The parent's side: start the reading process on the extract's checked files and iterate its pages; the
     warnings it sends join `warnings`. Raises OSError when no process can be started here."""
-    kwargs = {"folder": str(folder), "names": names, "batch_size": batch_size}
+    kwargs = {"folder": str(folder), "names": names, "batch_size": batch_size, "last_lines": last_lines}
     items = read_ahead_in_process(
         read_extract_in_child,
         kwargs,

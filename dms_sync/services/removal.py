@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.audit import Change, history_record
+from customers.edits import STAMP_FIELDS, person_edits_stamp
 from customers.fields import BY_KEY, REMOVABLE_FIELDS, ValueFamily, family_of, field_label
 from customers.models import AuditAction, Customer
 from customers.phones import phone_normalize
@@ -85,8 +86,8 @@ def customer_value_remove(*, customer, field, actor, expected_value=None) -> Rem
     changes = [Change(name, getattr(current, name), "") for name in cleared]
     for name in cleared:
         setattr(current, name, "")
-    current.user_edited_at = {**(current.user_edited_at or {}), **dict.fromkeys(cleared, now.isoformat())}
-    update_fields = [*cleared, "user_edited_at", "version", "updated_at"]
+    person_edits_stamp(current, changes, now=now)
+    update_fields = [*cleared, *STAMP_FIELDS, "version", "updated_at"]
     if method := preferred_method_without_value(current):
         changes.append(Change("preferred_contact_method", method, ""))
         current.preferred_contact_method = ""

@@ -1,10 +1,12 @@
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
 from contacts.models import ContactMethod
+from customers.audit import Change
+from customers.edits import person_edits_stamp
 from customers.fields import BY_KEY, field_label
 from customers.models import (
     Customer,
@@ -164,9 +166,12 @@ def test_a_users_edit_after_the_rows_last_change_wins_an_older_one_does_not(dms_
     newer = Customer.objects.get(dms_number="3001")
     older = Customer.objects.get(dms_number="3002")
     for customer, edited in ((newer, "2026-11-03T10:00:00+00:00"), (older, "2026-09-01T10:00:00+00:00")):
+        # A person's edit as the services record it (customers.edits), at a chosen time.
+        person_edits_stamp(
+            customer, [Change("email1", customer.email1, "user.typed@example.com")], now=datetime.fromisoformat(edited)
+        )
         customer.email1 = "user.typed@example.com"
-        customer.user_edited_at = {"email1": edited}
-        customer.save(update_fields=["email1", "user_edited_at"])
+        customer.save(update_fields=["email1", "user_edited_at", "dms_base"])
     for row in rows:
         row.update(email1="dms.value@example.com", last_change_date="2026-11-02")
     write_raw_extract(

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from contacts.services.methods import contact_methods_restore
 from customers.audit import Change, raw_value
+from customers.edits import STAMP_FIELDS, person_edits_stamp
 from customers.fields import BY_KEY, CONTACT_METHOD_PREFIX, field_label
 from customers.rules import preferred_method_without_value
 
@@ -163,10 +164,9 @@ def _parent_take_back(parent: Customer, child: Customer, take_back: list[str], *
             empty = empty_value(name)
             changes.append(Change(name, field_value(parent, name), empty))
             setattr(parent, attname(name), empty)
-        stamp = now.isoformat()
-        parent.user_edited_at = {**(parent.user_edited_at or {}), **dict.fromkeys(take_back, stamp)}
+        person_edits_stamp(parent, [c for c in changes if c.key in take_back], now=now)
         parent.version = F("version") + 1
-        parent.save(update_fields=[attname(n) for n in take_back] + ["user_edited_at", "version", "updated_at"])
+        parent.save(update_fields=[attname(n) for n in take_back] + [*STAMP_FIELDS, "version", "updated_at"])
         parent.refresh_from_db(fields=["version"])
     took = f"; took back {', '.join(field_label(n) for n in take_back)}." if take_back else "."
     _history(

@@ -41,6 +41,8 @@ class RunContext:
     dms_reason_id: int
     #: Customers with a higher id were created by this run (ids only grow).
     max_id_before: int = 0
+    #: The pull's repeated customers and the line of each one's last row (adapters.base.Pull.last_lines).
+    last_lines: dict[str, int] = field(default_factory=dict)
     counts: dict[str, FileCounts] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     #: The current page's quarantined rows, saved with the page (loop).

@@ -30,6 +30,7 @@ from .customers import customers_apply
 from .db_tuning import statistics_refresh, stored_digests
 from .repair_orders import repair_orders_apply
 from .runs import (
+    sync_run_alive,
     sync_run_fail,
     sync_run_heartbeat,
     sync_run_last_cursor,
@@ -67,13 +68,15 @@ def dms_pull(
     try:
         pull = adapter.changes_since(sync_run_last_cursor(dealership), path=path)
         sync_run_source_set(run, pull.source)
-        pull.validate()  # nothing is written to the customer file before this passes
+        # Nothing is written to the customer file before this passes; it also finds repeated customers.
+        pull.validate(keepalive=lambda: sync_run_alive(run))
         ctx = RunContext(
             run=run,
             store=dealership,
             tz=ZoneInfo(dealership.time_zone),
             dms_reason_id=dms_turn_off_reason().pk,
             max_id_before=Customer.objects.aggregate(m=Max("pk"))["m"] or 0,
+            last_lines=pull.last_lines,
         )
         done = analyzed_at = 0
         if progress:

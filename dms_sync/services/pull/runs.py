@@ -92,6 +92,11 @@ def sync_run_source_set(run: SyncRun, source: str) -> None:
     SyncRun.objects.filter(pk=run.pk).update(source=source[:500])
 
 
+def sync_run_alive(run: SyncRun) -> None:
+    """Proof that the run is alive while it reads before its first page (a long validation or pre-fetch)."""
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+
+
 def sync_run_heartbeat(ctx: RunContext) -> None:
     """After each page: the counters so far (the progress others see) and proof that the run is alive."""
     _save(ctx.run, ctx)
