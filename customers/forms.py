@@ -1,10 +1,29 @@
-"""Forms of the Customer Information screen. The rules live in the services; forms bind, map errors, render."""
+"""Forms of the Customer Information screen. The rules live in the services; forms bind, map errors, render.
+
+One check is the form's own: a value removed for good (a dms_sync Suppression) is not typed back into a field of
+its family. The core save service sits below the DMS integration and cannot see suppressions; the screen can.
+"""
 
 from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.functional import cached_property
 
-from .fields import BOOL_FIELDS, EDIT_FIELDS, PHONE_FIELDS, REFERENCE_FIELDS, field_label
+from dms_sync.selectors import RemovedValue, customer_removed_values
+from dms_sync.services.removal import removable_value_normalize
+from dms_sync.services.suppressions import MAX_REASON
+
+from .fields import (
+    BOOL_FIELDS,
+    BY_KEY,
+    EDIT_FIELDS,
+    PHONE_FIELDS,
+    REFERENCE_FIELDS,
+    REMOVABLE_FIELDS,
+    family_of,
+    field_label,
+)
 from .models import (
     ContactMethodKind,
     Country,
@@ -171,16 +190,65 @@ class CustomerEditForm(BootstrapFormMixin, forms.Form):
             for name, messages in exc.message_dict.items():
                 for message in messages:
                     self.add_error(name if name in self.fields else None, message)
+        self._removed_values_check()
         return cleaned
+
+    @cached_property
+    def removed_values(self) -> list[RemovedValue]:
+        """The customer's values removed for good, newest first: checked here, listed by the screen (one query)."""
+        return customer_removed_values(customer=self.customer)
+
+    def _removed_values_check(self) -> None:
+        """A value removed for good is not typed back into any field of its family, however formatted: the
+        removal is lifted first. Only values a field does not hold already are checked (a file that still holds
+        one, e.g. filled on a merge, saves), and the removed values are read only when there is such a value."""
+        entered = {}
+        for name in REMOVABLE_FIELDS:
+            value = self.cleaned_data.get(name)
+            if not value:
+                continue
+            normalized = removable_value_normalize(customer=self.customer, field=name, value=value)
+            stored = removable_value_normalize(customer=self.customer, field=name, value=getattr(self.customer, name))
+            if normalized != stored:
+                entered[name] = normalized
+        if not entered:
+            return
+        removed: dict[tuple, RemovedValue] = {}
+        for row in self.removed_values:  # newest first: the latest removal of a value is the one named
+            removed.setdefault((row.family, row.value), row)
+        for name, value in entered.items():
+            if row := removed.get((family_of(name), value)):
+                self.add_error(name, removed_value_message(row, shown=BY_KEY[name].display(value)))
 
     def original_snapshot(self) -> dict | None:
         return original_unsign(self.data.get("original", ""))
+
+
+def removed_value_message(row: RemovedValue, *, shown: str) -> str:
+    when = timezone.localtime(row.removed_at).date().isoformat()
+    return f"{shown} was removed permanently on {when} by {row.who}; lift the removal below to enter it again."
 
 
 class RemoveForm(BootstrapFormMixin, forms.Form):
     """The confirm step of the X: carries the value the user saw so a changed number is not removed."""
 
     value = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class SuppressionLiftForm(BootstrapFormMixin, forms.Form):
+    """The confirm step of lifting a removal: why the value may come back (recorded in the history)."""
+
+    reason = forms.CharField(
+        label="Why is the removal lifted?",
+        max_length=MAX_REASON,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why the removal is lifted."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style_widgets()
 
 
 class ContactMethodForm(BootstrapFormMixin, forms.Form):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import edit, listing, profile
+from .views import edit, edit_removed, listing, profile
 from .views import merge as merge_views
 from .views import search as search_views
 
@@ -20,7 +20,12 @@ urlpatterns = [
     # Customer Information (issue 4)
     path("<int:pk>/edit/", edit.customer_edit_view, name="edit"),
     path("<int:pk>/edit/verify/", edit.customer_verify_view, name="verify"),
-    path("<int:pk>/edit/remove/<str:field>/", edit.customer_remove_view, name="remove"),
+    path("<int:pk>/edit/remove/<str:field>/", edit_removed.customer_remove_view, name="remove"),
+    path(
+        "<int:pk>/edit/removed/<int:suppression_pk>/lift/",
+        edit_removed.suppression_lift_view,
+        name="suppression_lift",
+    ),
     path("<int:pk>/edit/contact-methods/", edit.contact_method_view, name="contact_method"),
     path("<int:pk>/edit/contact-methods/preferred/", edit.preferred_method_view, name="preferred_method"),
     path("<int:pk>/edit/vin-types/<int:vehicle_pk>/<str:code>/", edit.vin_contact_type_view, name="vin_type"),

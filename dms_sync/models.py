@@ -90,7 +90,16 @@ class Suppression(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["dealership", "dms_number", "field", "value"], name="suppression_unique"),
+            # A DMS customer's removals follow its DMS number (the pull matches rows by it); a file without one
+            # (entered in DealerMine) keeps its own.
+            models.UniqueConstraint(
+                fields=["dealership", "dms_number", "field", "value"],
+                condition=~Q(dms_number=""),
+                name="suppression_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "field", "value"], condition=Q(dms_number=""), name="suppression_local_unique"
+            ),
         ]
         indexes = [models.Index(fields=["dealership", "dms_number"], name="suppression_store_dms_idx")]
 

@@ -15,11 +15,13 @@ def suppression_add(*, customer, field: str, value: str, actor) -> Suppression:
     """Remember a removed value so the nightly pull never re-adds it. `value` is already normalized."""
     if field not in SuppressedField.values:
         raise ValueError(f"{field!r} is not a removable field")
+    # A customer without a DMS number has its own removals (suppression_local_unique).
+    key = {"dms_number": customer.dms_number} if customer.dms_number else {"dms_number": "", "customer": customer}
     suppression, _ = Suppression.objects.get_or_create(
         dealership_id=customer.dealership_id,
-        dms_number=customer.dms_number,
         field=field,
         value=value,
+        **key,
         defaults={"customer": customer, "created_by": actor},
     )
     return suppression

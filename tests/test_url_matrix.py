@@ -16,6 +16,7 @@ from tests.customers.factories import (
     CustomerFactory,
     VehicleFactory,
 )
+from tests.dms_sync.factories import SuppressionFactory
 
 # Who may call a URL without logging in, and what they get.
 PUBLIC_RESPONSES = {
@@ -50,6 +51,7 @@ ROUTES = {
     "customers:edit": Route(object_kwargs=("pk",)),
     "customers:verify": Route(object_kwargs=("pk",)),
     "customers:remove": Route(object_kwargs=("pk",), extra={"field": "cell_phone"}),
+    "customers:suppression_lift": Route(object_kwargs=("pk", "suppression_pk")),
     "customers:contact_method": Route(object_kwargs=("pk",)),
     "customers:preferred_method": Route(object_kwargs=("pk",)),
     "customers:vin_type": Route(object_kwargs=("pk", "vehicle_pk"), extra={"code": "csi"}),
@@ -94,7 +96,14 @@ def foreign(ca_store):
     other = CustomerFactory(dealership=ca_store, last_name="Zzforeign-friend")
     vehicle = VehicleFactory(customer=customer)
     association = AssociationFactory(from_customer=customer, to_customer=other)
-    return {"pk": customer.pk, "vehicle_pk": vehicle.pk, "association_pk": association.pk, "customer": customer}
+    suppression = SuppressionFactory(customer=customer, field="home_phone", value="+14165550198")
+    return {
+        "pk": customer.pk,
+        "vehicle_pk": vehicle.pk,
+        "association_pk": association.pk,
+        "suppression_pk": suppression.pk,
+        "customer": customer,
+    }
 
 
 def _url(name, route, objects):
@@ -135,6 +144,7 @@ def test_a_foreign_object_id_is_404_for_get_and_post_and_nothing_changes(
     post_data = {
         "relationship": "family",
         "note": "x",
+        "reason": "x",
         "to_customer": us_customer.pk,
         "method": "email",
         "is_on": "off",

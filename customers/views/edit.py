@@ -2,7 +2,8 @@
 
 Every action is a plain POST + redirect (errors re-render the page beside the field). Requests sent by
 static/js/edit.js (header `X-Requested-With: fetch` or `Accept: application/json`) get JSON instead, so the
-postal lookup, Verified Info and the remove (X) work without a full reload.
+postal lookup, Verified Info and the remove (X) work without a full reload. The remove (X) and lifting a removal
+live in customers.views.edit_removed.
 """
 
 from django.contrib import messages
@@ -16,15 +17,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contacts.services.method_screen import contact_method_set, customer_preferred_method_set
-from dms_sync.services.removal import customer_value_remove
 
-from ..fields import PHONE_FIELDS, REMOVABLE_FIELDS, field_label
+from ..fields import PHONE_FIELDS, REMOVABLE_FIELDS
 from ..forms import (
     AssociationAddForm,
     ContactMethodForm,
     CustomerEditForm,
     PreferredMethodForm,
-    RemoveForm,
     VinContactTypeForm,
     form_data_value,
     original_sign,
@@ -110,6 +109,8 @@ def _edit_context(request, customer, *, form=None, **extra):
         "cm_error": None,
     }
     context.update(extra)
+    # The form reads them once: for its check of a re-entered removed value, and for this list.
+    context["removed_values"] = context["form"].removed_values
     context["contact_rows"] = _contact_rows(customer, context["form"])
     return context
 
@@ -211,55 +212,6 @@ def customer_verify_view(request, pk):
         )
     messages.success(request, "Verified Info stamped.")
     return redirect(_edit_url(customer, "#verified-info"))
-
-
-@require_http_methods(["GET", "POST"])
-def customer_remove_view(request, pk, field):
-    customer = _customer(request, pk)
-    if field not in REMOVABLE_FIELDS:
-        raise Http404("Not a removable field.")
-    label = field_label(field)
-    current = getattr(customer, field)
-    display = phone_display(current) if field in PHONE_FIELDS else current
-    context = {"customer": customer, "field": field, "label": label, "value": current, "display": display}
-    if request.method == "GET":
-        if not current:
-            messages.info(request, f"{label} is already empty.")
-            return redirect(_edit_url(customer))
-        context["form"] = RemoveForm(initial={"value": current})
-        return render(request, "customers/edit_remove_confirm.html", context)
-
-    form = RemoveForm(request.POST)
-    form.is_valid()
-    expected = form.cleaned_data.get("value") or None
-    try:
-        result = customer_value_remove(customer=customer, field=field, actor=request.user, expected_value=expected)
-    except ValidationError as exc:
-        message = _first_message(exc)
-        if wants_json(request):
-            return JsonResponse({"ok": False, "field": field, "message": message}, status=409)
-        form.add_error(None, message)
-        context["form"] = form
-        return render(request, "customers/edit_remove_confirm.html", context, status=409)
-    request_note = " A remove request was queued for the DMS." if result.remove_request else ""
-    message = f"{label} {display} was removed permanently.{request_note}"
-    if "preferred_contact_method" in result.cleared:
-        message += " It was the only value of the preferred method, so no method is preferred now."
-    if wants_json(request):
-        return JsonResponse(
-            {
-                "ok": True,
-                "field": field,
-                "message": message,
-                "version": result.customer.version,
-                "original": original_sign(result.customer),
-                "cleared": result.cleared,
-                "remove_request": result.remove_request.get_status_display() if result.remove_request else None,
-                "history_html": _history_html(request, result.customer),
-            }
-        )
-    messages.success(request, message)
-    return redirect(_edit_url(customer, "#contact-information"))
 
 
 @require_POST

@@ -146,6 +146,8 @@
     field("original").value = data.original;
     link.remove();
     replaceHistory(data.history_html);
+    const removed = document.getElementById("removed-values");
+    if (removed && typeof data.removed_html === "string") removed.outerHTML = data.removed_html;
     announce(data.message);
   });
 })();

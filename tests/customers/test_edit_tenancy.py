@@ -7,6 +7,7 @@ from contacts.models import ContactMethod
 from customers.models import Association, Customer, CustomerHistory, TurnOffEvent, VehicleContactType, VerificationStamp
 from dms_sync.models import RemoveRequest, Suppression
 from tests.customers.factories import AssociationFactory, CustomerFactory, TurnOffReasonFactory, VehicleFactory
+from tests.dms_sync.factories import SuppressionFactory
 
 
 def _state():
@@ -28,7 +29,14 @@ def foreign(ca_customer, ca_store):
     vehicle = VehicleFactory(customer=ca_customer)
     association = AssociationFactory(from_customer=ca_customer, to_customer=CustomerFactory(dealership=ca_store))
     reason = TurnOffReasonFactory(dealership=None)
-    return {"customer": ca_customer, "vehicle": vehicle, "association": association, "reason": reason}
+    suppression = SuppressionFactory(customer=ca_customer)
+    return {
+        "customer": ca_customer,
+        "vehicle": vehicle,
+        "association": association,
+        "reason": reason,
+        "suppression": suppression,
+    }
 
 
 def _requests(foreign):
@@ -36,6 +44,7 @@ def _requests(foreign):
     v = foreign["vehicle"]
     a = foreign["association"]
     r = foreign["reason"].pk
+    s = foreign["suppression"]
     return [
         ("get", reverse("customers:edit", args=[c.pk]), {}),
         ("post", reverse("customers:edit", args=[c.pk]), {"first_name": "Hacked", "status": "active", "version": 1}),
@@ -52,6 +61,8 @@ def _requests(foreign):
             {"other": a.to_customer_id, "relationship": "friend"},
         ),
         ("post", reverse("customers:association_remove", args=[c.pk, a.pk]), {}),
+        ("get", reverse("customers:suppression_lift", args=[c.pk, s.pk]), {}),
+        ("post", reverse("customers:suppression_lift", args=[c.pk, s.pk]), {"reason": "x"}),
     ]
 
 

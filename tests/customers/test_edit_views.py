@@ -20,6 +20,7 @@ from tests.customers.factories import (
     VehicleFactory,
     VerificationStampFactory,
 )
+from tests.dms_sync.factories import SuppressionFactory
 from tests.support.history import shown
 
 JSON = {"HTTP_X_REQUESTED_WITH": "fetch", "HTTP_ACCEPT": "application/json"}
@@ -357,6 +358,8 @@ def test_edit_page_query_count_is_bounded(client_for, coordinator, us_customer, 
     for _ in range(5):
         CustomerHistoryFactory(customer=us_customer)
     AssociationFactory(from_customer=us_customer)
+    for i in range(3):  # the "Removed permanently" list: one query whatever its length
+        SuppressionFactory(customer=us_customer, value=f"+1313555019{i}")
     client = client_for(coordinator)
     client.get(edit_url(us_customer))
     with django_assert_max_num_queries(30):

@@ -23,6 +23,8 @@ from customers.fields import EDIT_FIELDS
 from customers.forms import form_data_value
 from customers.models import Customer, Relationship, VinContactType
 from customers.services.merge import customer_merge
+from dms_sync.models import Suppression
+from dms_sync.outbox import suppression_add
 from tests.customers.factories import CustomerFactory, TurnOffReasonFactory, VehicleFactory
 
 from .hostile import BOUNDED, assert_escaped, hostile_text
@@ -64,6 +66,10 @@ class Env:
     def fresh(self) -> Customer:
         return Customer.objects.get(pk=self.customer.pk)
 
+    def suppression(self) -> Suppression:
+        """A removed value of the customer to lift (made again after a send lifted it)."""
+        return suppression_add(customer=self.customer, field="home_phone", value="+13135550199", actor=self.user)
+
 
 def _edit(env):
     customer = env.fresh()
@@ -86,6 +92,11 @@ HOW_TO_SEND = {
         "post",
         reverse("customers:remove", args=[env.customer.pk, "email2"]),
         {"value": env.fresh().email2},
+    ),
+    "customers.forms.SuppressionLiftForm": lambda env: (
+        "post",
+        reverse("customers:suppression_lift", args=[env.customer.pk, env.suppression().pk]),
+        {"reason": "the customer confirmed the number"},
     ),
     "customers.forms.ContactMethodForm": lambda env: (
         "post",

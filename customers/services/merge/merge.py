@@ -1,4 +1,10 @@
-"""Merging customers into a family under a parent (the write; checks in `validation`)."""
+"""Merging customers into a family under a parent (the write; checks in `validation`).
+
+A value removed for good on a child (a dms_sync Suppression) is suppressed on the parent too, in the merge's
+transaction: the parent's DMS row cannot bring back a number removed on the child, and nobody types it into the
+parent. Values the parent holds are left alone (the merge screen decides fields). Unmerge keeps these
+suppressions: a removed value stays removed until someone lifts the removal on Customer Information.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,10 @@ from django.utils import timezone
 from contacts.models import ContactMethod
 from contacts.services.methods import MethodSwitch, contact_methods_switch_bulk
 from customers.audit import Change, history_record, raw_value
+from customers.edits import STAMP_FIELDS, person_edits_stamp
+from customers.fields import BY_KEY, field_label
+from dms_sync.outbox import suppression_add
+from dms_sync.selectors import customer_suppressions
 
 from ...models import AuditAction, Customer, HistorySource, Relationship
 from .snapshot import attname, field_value, merge_snapshot_build
@@ -53,16 +63,31 @@ def customer_merge(*, parent, children, relationships, fill_fields=None, apply_t
     )
     now = timezone.now()
     snapshots = {kid.pk: merge_snapshot_build(kid) for kid in plan.children}
-    filled = _parent_fill(plan, snapshots, actor=actor, now=now)
+    carried = _suppressions_carry(plan, actor=actor)
+    filled = _parent_fill(plan, snapshots, carried=carried, actor=actor, now=now)
     turn_off_changes = _turn_offs_apply(plan, actor=actor, now=now)
     for kid in plan.children:
         _child_attach(plan, kid, snapshots[kid.pk], turn_off_changes.get(kid.pk, []), actor=actor, now=now)
     return MergeResult(parent=plan.parent, children=plan.children, filled=filled)
 
 
-def _parent_fill(plan: MergePlan, snapshots: dict[int, dict], *, actor, now) -> dict[str, int]:
-    """Fill the parent's empty fields from the chosen children; one history entry listing the fills and the
-    merged files (each by id: the history shows their names)."""
+def _suppressions_carry(plan: MergePlan, *, actor) -> list[str]:
+    """Suppress on the parent every value removed on a child (same field and value); returns what was carried, as
+    the parent's history note names it. The parent's own suppressions already there count as carried too."""
+    carried: dict[tuple[str, str], str] = {}
+    for kid in plan.children:
+        for suppression in customer_suppressions(customer=kid):
+            key = (suppression.field, suppression.value)
+            if key in carried:
+                continue
+            suppression_add(customer=plan.parent, field=suppression.field, value=suppression.value, actor=actor)
+            carried[key] = f"{field_label(suppression.field)} {BY_KEY[suppression.field].display(suppression.value)}"
+    return list(carried.values())
+
+
+def _parent_fill(plan: MergePlan, snapshots: dict[int, dict], *, carried: list[str], actor, now) -> dict[str, int]:
+    """Fill the parent's empty fields from the chosen children; one history entry listing the fills, the merged
+    files (each by id: the history shows their names) and the removed values carried over."""
     parent = plan.parent
     changes = []
     filled: dict[str, int] = {}
@@ -74,10 +99,9 @@ def _parent_fill(plan: MergePlan, snapshots: dict[int, dict], *, actor, now) -> 
         filled[name] = source.pk
     changes += [Change("merge_child", None, kid.pk) for kid in plan.children]
     if filled:
-        stamp = now.isoformat()
-        parent.user_edited_at = {**(parent.user_edited_at or {}), **dict.fromkeys(filled, stamp)}
+        person_edits_stamp(parent, [c for c in changes if c.key in filled], now=now)
         parent.version = F("version") + 1
-        parent.save(update_fields=[attname(n) for n in filled] + ["user_edited_at", "version", "updated_at"])
+        parent.save(update_fields=[attname(n) for n in filled] + [*STAMP_FIELDS, "version", "updated_at"])
         parent.refresh_from_db(fields=["version"])
     relationships = "; ".join(
         f"{describe(kid)} as {Relationship(plan.relationships[kid.pk]).label}" for kid in plan.children
@@ -87,7 +111,8 @@ def _parent_fill(plan: MergePlan, snapshots: dict[int, dict], *, actor, now) -> 
         actor=actor,
         action=AuditAction.MERGE,
         changes=changes,
-        note=f"Merged {len(plan.children)} file(s) into this customer: {relationships}.",
+        note=f"Merged {len(plan.children)} file(s) into this customer: {relationships}."
+        + (f" Removed values kept removed: {', '.join(carried)}." if carried else ""),
         now=now,
     )
     return filled
