@@ -169,6 +169,18 @@ DMS_REMOVE_MAX_COUNTDOWN_SECONDS = env.float("DMS_REMOVE_MAX_COUNTDOWN_SECONDS",
 # How often Celery beat runs the sweeper that re-sends due requests (dealermine.schedule).
 DMS_REMOVE_SWEEP_SECONDS = env.float("DMS_REMOVE_SWEEP_SECONDS", default=60)
 
+# Limits of the HTTP API adapter (dms_sync.adapters.http_api*, docs/DMS_SYNC.md "HTTP API"): no DMS answer can
+# stall a store's pull or take the worker's memory.
+# Pages one pull may take from GET /customers; a DMS still sending a next page token after this many fails the
+# run (its paging does not end). Default 10,000.
+DMS_API_MAX_PAGES = env.int("DMS_API_MAX_PAGES", default=10_000)
+# Bytes one answer's body may have (after decompression); a bigger one (announced by Content-Length or met while
+# reading) is refused without reading the rest and fails the run: permanent. Default 20 MB.
+DMS_API_MAX_PAGE_BYTES = env.int("DMS_API_MAX_PAGE_BYTES", default=20 * 1024 * 1024)
+# Seconds one answer may take to arrive whole (the per-store `timeout` bounds each wait for data, this bounds a
+# body that trickles in); a later one is abandoned and retried like a timeout. Default 300.
+DMS_API_MAX_RESPONSE_SECONDS = env.float("DMS_API_MAX_RESPONSE_SECONDS", default=300)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -9,9 +9,25 @@ A real `ThreadingHTTPServer` in a background thread, speaking the same protocol 
   first successful answer, so each key is applied at most once (`applied_by_key` counts applications per
   key); a refused request (4xx) is not remembered and may be retried.
 
-Faults are queued with `fault(...)` and consumed by matching requests: `status` (e.g. 500 or 422),
-`rate_limit` (429 with Retry-After), `timeout` (sleeps past the client's timeout, then answers), `slow`
-(sleeps, then answers normally) and `garbage` (200 with a body that is not JSON).
+Faults are queued with `fault(...)` and consumed by matching requests (`times` of them; `path` is a prefix):
+- `status` (e.g. 500 or 422), `rate_limit` (429 with Retry-After), `timeout` (sleeps past the client's
+  timeout, then answers), `slow` (sleeps, then answers normally), `garbage` (200, JSON content type, a body
+  that is not JSON);
+- `html`: 200 with `Content-Type: text/html` (a gateway's or login portal's page);
+- `redirect`: a 3xx (`status`, default 302) to `location` (default `<url>/login`) with the JSON body
+  `{"status": "applied"}` - e.g. on `POST /customers/{n}/remove-requests`;
+- `huge_page`: 200 JSON of `size` bytes (default 60 MB), streamed from a generator (never built in memory),
+  chunked or, with `declare_length=True`, announced by Content-Length; `streamed` records the bytes each one
+  got out before the client hung up;
+- `trickle` (on `GET /customers`): the page sent in `chunks` pieces, `delay` seconds apart (a body that takes
+  ever so long to end, though no single wait is long);
+- paging misbehaviours, only on `GET /customers` (answered after the usual authorization): `stuck_token`
+  ignores pageToken and answers the first page again with the same nextPageToken each time (paging that does
+  not advance); `endless_tokens` answers the page asked for with a new, distinct nextPageToken each time, also
+  past the end (paging that never ends).
+
+`repeat_customer(number, **changes)` lists a customer a second time, after all the others (so on a later
+page), with different values: the DMS's current record (`GET /customers/{n}` answers it).
 
     with FakeDms(client_id="dm", client_secret="s3cret") as dms:
         dms.load_extract(extract)
@@ -22,17 +38,24 @@ Faults are queued with `fault(...)` and consumed by matching requests: `status` 
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import secrets
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 REMOVABLE = {"home_phone", "work_phone", "cell_phone", "fax", "email1", "email2"}
+KINDS = {"status", "rate_limit", "timeout", "slow", "garbage", "html", "redirect", "huge_page", "trickle"}
+#: Faults that change how GET /customers pages, rather than answering in its place.
+PAGING = {"stuck_token", "endless_tokens"}
+HUGE_PAGE_BYTES = 60 * 1024 * 1024
+_BLOCK = b"x" * 65536
 
 
 @dataclass
@@ -44,8 +67,14 @@ class Fault:
     status: int = 500
     retry_after: float = 1
     delay: float = 0.0
+    size: int = HUGE_PAGE_BYTES
+    declare_length: bool = False
+    location: str | None = None
+    chunks: int = 20
 
     def matches(self, method: str, path: str) -> bool:
+        if self.kind in PAGING and (method, path) != ("GET", "/customers"):
+            return False
         return (self.method is None or self.method == method) and (self.path is None or path.startswith(self.path))
 
 
@@ -60,11 +89,29 @@ def _digits(value: str) -> str:
     return "".join(ch for ch in value or "" if ch.isdigit())[-10:]
 
 
+def huge_body(size: int) -> Iterator[bytes]:
+    """A JSON page of `size` bytes (one customer with an enormous note), block by block."""
+    head = b'{"items": [{"customer_number": "HUGE-1", "notes": "'
+    tail = b'"}], "nextPageToken": null}'
+    yield head
+    filler = max(size - len(head) - len(tail), 0)
+    while filler > 0:
+        block = _BLOCK[: min(filler, len(_BLOCK))]
+        filler -= len(block)
+        yield block
+    yield tail
+
+
 class FakeDms:
     def __init__(self, *, client_id: str = "dealermine", client_secret: str = "fake-secret", port: int = 0):  # noqa: S107
         self.client_id = client_id
         self.client_secret = client_secret
         self.customers: dict[str, dict] = {}
+        #: Second listings of customers (repeat_customer), after all the others.
+        self.repeats: list[dict] = []
+        #: Bytes each huge_page answer got out before the client hung up (or all of them).
+        self.streamed: list[int] = []
+        self._endless = 0
         self.tokens: set[str] = set()
         self.faults: list[Fault] = []
         self.responses_by_key: dict[str, tuple[int, dict]] = {}
@@ -125,8 +172,15 @@ class FakeDms:
         with self.lock:
             self.customers[item["customer_number"]] = {"vehicles": [], "repair_orders": [], **item}
 
+    def repeat_customer(self, number: str, **changes) -> dict:
+        """List customer `number` again, after all the others, with `changes` (e.g. other vehicles)."""
+        with self.lock:
+            item = copy.deepcopy(self.customers[number]) | changes
+            self.repeats.append(item)
+            return item
+
     def fault(self, kind: str, *, times: int = 1, path: str | None = None, method: str | None = None, **params):
-        assert kind in {"status", "rate_limit", "timeout", "slow", "garbage"}, kind
+        assert kind in KINDS | PAGING, kind
         with self.lock:
             self.faults.append(Fault(kind=kind, times=times, path=path, method=method, **params))
 
@@ -157,10 +211,14 @@ class FakeDms:
             self.tokens.add(token)
         return 200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
 
-    def list_customers(self, query: dict) -> tuple[int, dict]:
+    def list_customers(self, query: dict, *, paging: str | None = None) -> tuple[int, dict]:
         since = (query.get("changedSince") or [""])[0]
         size = max(1, min(int((query.get("pageSize") or ["100"])[0]), 1000))
-        offset = int((query.get("pageToken") or ["0"])[0] or 0)
+        token = "" if paging == "stuck_token" else (query.get("pageToken") or [""])[0]
+        try:
+            offset = int(token.split(".", 1)[0] or 0)
+        except ValueError:
+            return 400, {"error": "pageToken is not one of ours"}
         since_day = None
         if since:
             try:
@@ -168,17 +226,22 @@ class FakeDms:
             except ValueError:
                 return 400, {"error": "changedSince is not an ISO date-time"}
         with self.lock:
-            numbers = sorted(self.customers)
-            selected = [
-                self.customers[n] for n in numbers if since_day is None or _changed_on(self.customers[n]) >= since_day
-            ]
+            listing = [self.customers[n] for n in sorted(self.customers)] + self.repeats
+            selected = [item for item in listing if since_day is None or _changed_on(item) >= since_day]
             page = json.loads(json.dumps(selected[offset : offset + size]))
-        following = offset + size
-        return 200, {"items": page, "nextPageToken": str(following) if following < len(selected) else None}
+            following = offset + size
+            next_token = str(following) if following < len(selected) else None
+            if paging == "stuck_token":
+                next_token = str(size)  # the first page's token, every time
+            elif paging == "endless_tokens":
+                self._endless += 1
+                next_token = f"{following}.{self._endless}"
+        return 200, {"items": page, "nextPageToken": next_token}
 
     def get_customer(self, number: str) -> tuple[int, dict]:
         with self.lock:
-            item = self.customers.get(number)
+            repeated = [r for r in self.repeats if r.get("customer_number") == number]
+            item = repeated[-1] if repeated else self.customers.get(number)
             return (200, json.loads(json.dumps(item))) if item else (404, {"error": "no such customer"})
 
     def remove(self, number: str, key: str, body: dict) -> tuple[int, dict]:
@@ -223,11 +286,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # quiet
         pass
 
-    def _send(self, status: int, body, headers: dict | None = None) -> None:
+    def _send(self, status: int, body, headers: dict | None = None, *, content_type: str = "application/json") -> None:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
@@ -235,6 +298,30 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def _send_chunks(self, status: int, chunks, *, length: int | None = None, delay: float = 0.0) -> int:
+        """Stream `chunks` (JSON) with Content-Length `length`, or chunked; the bytes that got out."""
+        sent = 0
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            if length is None:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(length))
+            self.end_headers()
+            for chunk in chunks:
+                if delay:
+                    time.sleep(delay)
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if length is None else chunk)
+                sent += len(chunk)
+            if length is None:
+                self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:  # the client hung up (as it should on a huge page)
+            pass
+        self.close_connection = True
+        return sent
 
     def _body(self) -> str:
         length = int(self.headers.get("Content-Length") or 0)
@@ -259,6 +346,18 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(429, {"error": "slow down"}, {"Retry-After": str(fault.retry_after)})
             if fault.kind == "garbage":
                 return self._send(200, b"<html>Gateway says hi</html>{not json")
+            if fault.kind == "html":
+                page = b"<html><body><h1>Scheduled maintenance</h1></body></html>"
+                return self._send(200, page, content_type="text/html; charset=utf-8")
+            if fault.kind == "redirect":
+                status = fault.status if 300 <= fault.status < 400 else 302
+                return self._send(status, {"status": "applied"}, {"Location": fault.location or f"{dms.url}/login"})
+            if fault.kind == "huge_page":
+                length = fault.size if fault.declare_length else None
+                sent = self._send_chunks(200, huge_body(fault.size), length=length)
+                with dms.lock:
+                    dms.streamed.append(sent)
+                return None
             if fault.kind in ("timeout", "slow"):
                 time.sleep(fault.delay)
                 if fault.kind == "timeout":
@@ -269,7 +368,15 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(401, {"error": "invalid_token"})
         segments = [unquote(s) for s in path.strip("/").split("/")]
         if method == "GET" and segments == ["customers"]:
-            return self._send(*dms.list_customers(parse_qs(parts.query)))
+            paging = fault.kind if fault and fault.kind in PAGING else None
+            status, answer = dms.list_customers(parse_qs(parts.query), paging=paging)
+            if fault and fault.kind == "trickle":
+                data = json.dumps(answer).encode()
+                step = max(1, -(-len(data) // max(fault.chunks, 1)))
+                pieces = (data[i : i + step] for i in range(0, len(data), step))
+                self._send_chunks(status, pieces, delay=fault.delay)
+                return None
+            return self._send(status, answer)
         if method == "GET" and len(segments) == 2 and segments[0] == "customers":
             return self._send(*dms.get_customer(segments[1]))
         if method == "POST" and len(segments) == 3 and segments[0] == "customers" and segments[2] == "remove-requests":

@@ -2,6 +2,7 @@
 
 The server is the one the tests use (tests/support/fake_dms.py). With --configure the store is switched to
 the HTTP API adapter pointing at it, so `manage.py dms_pull --dealership CODE` and remove requests go there.
+With --misbehave (repeatable) it shows how the adapter copes with a DMS that misbehaves (docs/DMS_SYNC.md).
 """
 
 import time
@@ -11,6 +12,17 @@ from django.core.management.base import BaseCommand, CommandError
 
 from customers.models import Dealership, DmsAdapter
 from dms_sync.sample_extract import ExtractSpec, extract_generate
+
+#: --misbehave choices -> (fault kind, where) of tests/support/fake_dms.py, switched on for good.
+MISBEHAVIOURS = {
+    "stuck-token": ("stuck_token", "GET", "/customers"),
+    "endless-tokens": ("endless_tokens", "GET", "/customers"),
+    "huge-page": ("huge_page", "GET", "/customers"),
+    "html": ("html", "GET", "/customers"),
+    "trickle": ("trickle", "GET", "/customers"),
+    "redirect-remove": ("redirect", "POST", "/customers/"),
+}
+FOREVER = 10**9
 
 
 class Command(BaseCommand):
@@ -26,8 +38,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--fail-first", type=int, default=0, help="Answer HTTP 500 to the first N API requests (shows the retries)."
         )
+        parser.add_argument(
+            "--misbehave",
+            action="append",
+            default=[],
+            choices=[*MISBEHAVIOURS, "repeat-customer"],
+            help="Misbehave on every matching request: a page token that never advances, endless tokens, a 60 MB "
+            "page, text/html pages, a slowly trickling page, 302 {status: applied} to remove requests; or list the "
+            "first customer again on the last page with other values. Repeatable.",
+        )
 
-    def handle(self, *args, dealership, port, customers, seed, first_number, configure, fail_first, **options):
+    def handle(
+        self, *args, dealership, port, customers, seed, first_number, configure, fail_first, misbehave, **options
+    ):
         if not settings.DEMO_DATA_ALLOWED:
             raise CommandError("The fake DMS is for development and demos only (not with production settings).")
         from tests.support.fake_dms import FakeDms
@@ -49,6 +72,13 @@ class Command(BaseCommand):
         dms.load_extract(extract)
         if fail_first:
             dms.fault("status", status=500, times=fail_first, path="/customers")
+        for name in misbehave:
+            if name == "repeat-customer":
+                first = min(dms.customers)
+                dms.repeat_customer(first, last_name="Repeated", vehicles=[], repair_orders=[])
+                continue
+            kind, method, path = MISBEHAVIOURS[name]
+            dms.fault(kind, times=FOREVER, method=method, path=path, delay=0.5)
         dms.start()
         if configure:
             store.dms_adapter = DmsAdapter.HTTP_API

@@ -145,6 +145,7 @@ def _update_existing(
     with_changes: list[Customer] = []
     bookkeeping: list[Customer] = []
     changed_fields: set[str] = set()
+    bases_changed = False
     for row, number, digest, values, flags in changed:
         customer = existing.get(number)
         if customer is None:
@@ -163,7 +164,9 @@ def _update_existing(
             if flag_changed(sent=sent, base_entry=base.get(column)):
                 flags_changed[column] = sent
             _base_set(base, column, flag_base_entry(sent))
-        customer.dms_base = base
+        if base != (customer.dms_base or {}):
+            customer.dms_base = base
+            bases_changed = True
         customer.dms_row_hash = digest
         customer.dms_last_change_date = row_date
         if any(c.conflict != Conflict.PERSON for c in changes):
@@ -173,16 +176,18 @@ def _update_existing(
         else:
             bookkeeping.append(customer)
         updates.append(CustomerUpdate(customer.pk, row.file, flags_changed, row_date, changes))
+    # The DMS's base is written only when a row of the page moved one: most nights none does.
+    kept = [*BOOKKEEPING, "dms_base"] if bases_changed else BOOKKEEPING
     if with_changes:
-        fields = sorted(changed_fields | {*BOOKKEEPING, "version", "updated_at"})
+        fields = sorted(changed_fields | {*kept, "version", "updated_at"})
         Customer.objects.bulk_update(with_changes, fields, batch_size=500)
     if bookkeeping:
-        Customer.objects.bulk_update(bookkeeping, BOOKKEEPING, batch_size=500)
+        Customer.objects.bulk_update(bookkeeping, kept, batch_size=500)
     return updates
 
 
-#: What the pull keeps on every customer whose row it read: the row's hash and date, and the DMS's base.
-BOOKKEEPING = ["dms_row_hash", "dms_last_change_date", "dms_base"]
+#: What the pull keeps on every customer whose row it read: the row's hash and date.
+BOOKKEEPING = ["dms_row_hash", "dms_last_change_date"]
 
 
 def _merge_row(ctx, customer, number, values, base, row_date, suppressed) -> list[Change]:
