@@ -58,9 +58,11 @@ def _redecoded(record: list[str]) -> list[str]:
 
 
 def _raw(record: list[str]) -> str:
+    """The record as one CSV line. The writer quotes a field holding a character of its line terminator, so
+    the terminator is CRLF (a field with a line break reads back as one record) and is cut off after."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(record)
-    return out.getvalue()
+    csv.writer(out, lineterminator="\r\n").writerow(record)
+    return out.getvalue()[:-2]
 
 
 def count_records(fh, *, batch_chars: int = _COUNT_CHUNK) -> int:
