@@ -1,4 +1,4 @@
-"""Reading the file drop's CSV files: header checks, a fast record count, and a stream of rows.
+"""Reading the file drop's CSV files: header checks, the count pass (file_drop_scan), and a stream of rows.
 
 Reading is streamed (the csv module over a text stream, one page in memory at a time). Encoding: UTF-8, with
 or without a BOM; CRLF or LF. A record whose bytes are not valid UTF-8 is decoded as Windows-1252 (the usual
@@ -16,16 +16,16 @@ import io
 import threading
 from collections.abc import Iterator
 from hashlib import blake2b
-from itertools import chain, repeat
 from pathlib import Path
 
 from ..extract_format import CUSTOMERS, FILE_ORDER, KNOWN_COLUMNS, REPAIR_ORDERS, REQUIRED_COLUMNS, VEHICLES
 from .base import ExtractInvalid, Page, SourceRow
+from .file_drop_scan import last_lines_of_repeats, scan_records
+
+#: The column whose repeated values the count pass also finds (a customer repeated in the extract).
+REPEAT_KEYS = {CUSTOMERS: "customer_number"}
 
 _HASH_CHUNK = 1 << 20
-_COUNT_CHUNK = 1 << 20
-#: A comma and every character str.strip() takes for whitespace: a quote-free line of nothing else is blank.
-_COMMA_OR_SPACE = "," + "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 
 
 def _open_text(path: Path):
@@ -65,78 +65,6 @@ def _raw(record: list[str]) -> str:
     return out.getvalue()[:-2]
 
 
-def count_records(fh, *, batch_chars: int = _COUNT_CHUNK) -> int:
-    """What csv.reader over `fh` (a text file opened with newline="") yields after its first record, not
-    counting blank records (no field but whitespace) - without splitting most lines into fields.
-
-    A line without a quote character, read outside a quoted field, is exactly one record whose fields are the
-    text between its commas, so it is blank when nothing but commas and whitespace; a batch of such lines is
-    counted by C-level maps (lstrip returns a line unchanged, uncopied, at its first other character). A line
-    with a quote, or long enough to hold a field over the csv module's limit, is handed to csv.reader, which
-    reads on through the lines of that record and stops at its end. A sixth of the time of a full parse on a
-    million rows; tests/dms_sync/test_record_count.py checks that the two always agree. Raises csv.Error
-    where the csv module would."""
-    rows = -1  # the first record is the header
-    limit = csv.field_size_limit()  # a longer field is an error; only a longer line can hold one
-    while lines := fh.readlines(batch_chars):
-        if rows >= 0 and not any(map(str.__contains__, lines, repeat('"'))) and max(map(len, lines)) <= limit:
-            rows += sum(map(bool, map(str.lstrip, lines, repeat(_COMMA_OR_SPACE))))
-            continue
-        rest = iter(lines)
-        for line in rest:
-            if '"' in line or len(line) > limit:  # the record may go on past this batch: csv reads on from fh
-                record = next(csv.reader(chain((line,), rest, fh)))
-                if rows < 0 or (record and "".join(record).strip()):
-                    rows += 1
-            elif rows < 0 or line.lstrip(_COMMA_OR_SPACE):
-                rows += 1
-    return max(rows, 0)
-
-
-#: Bits of the filter that finds repeated keys (2**27 bits, 16 MB): ~0.75% of a million keys land on a bit
-#: another key set, and are kept as if repeated - harmless, their own line is their last.
-_SEEN_BITS = 1 << 27
-
-
-def last_lines_of_repeats(fh, column: int, *, batch_chars: int = _COUNT_CHUNK) -> dict[str, int]:
-    """{key: the line its last record starts on} for the keys of column `column` (stripped) that may occur in
-    more than one record of `fh` (a text file opened with newline="", at its header), numbering lines as
-    CsvFile.rows() does.
-
-    A key is kept from its second occurrence on, so the line kept is its last. "Seen once" is a bit per key
-    hash rather than a set of a million strings; a key whose bit another key set is kept too (with its only
-    line, which is its last). Quote-free lines are split at their commas; a line with a quote, or long enough
-    to hold a field over the csv module's limit, is read by csv.reader through to the end of its record, as
-    count_records does."""
-    seen = bytearray(_SEEN_BITS >> 3)
-    mask = _SEEN_BITS - 1
-    last: dict[str, int] = {}
-    limit = csv.field_size_limit()
-    line_no = 0
-    while lines := fh.readlines(batch_chars):
-        rest = iter(lines)
-        for line in rest:
-            start = line_no = line_no + 1
-            if '"' in line or len(line) > limit:
-                reader = csv.reader(chain((line,), rest, fh))
-                fields = next(reader, [])
-                line_no += reader.line_num - 1
-            else:
-                fields = line.split(",", column + 1)
-            if start == 1 or len(fields) <= column:
-                continue  # the header, or a record the sync quarantines
-            key = fields[column].strip()
-            if not key:
-                continue
-            bit = hash(key) & mask
-            byte, flag = bit >> 3, 1 << (bit & 7)
-            if seen[byte] & flag:
-                last[key] = start
-            else:
-                seen[byte] |= flag
-    return last
-
-
 class CsvFile:
     """One extract CSV: header checks and a streaming iterator of SourceRow."""
 
@@ -147,6 +75,7 @@ class CsvFile:
         self.unknown_columns: list[str] = []
         self.missing_columns: list[str] = []
         self.decoded_as_legacy = 0
+        self._repeats: dict[str, dict[str, int]] = {}
 
     def read_header(self) -> None:
         with _open_text(self.path) as fh:
@@ -181,9 +110,13 @@ class CsvFile:
 
         hashing = threading.Thread(target=checksum, name="extract-sha256")
         hashing.start()
+        key = REPEAT_KEYS.get(self.name)
         try:
             with _open_text(self.path) as fh:
-                rows = count_records(fh)
+                scan = scan_records(fh, key_column=self.header.index(key) if key else None)
+            rows = scan.rows
+            if key:
+                self._repeats[key] = scan.last_lines
         except csv.Error:
             rows = self._count_records_slowly()  # the same count, with the line the csv module stopped at
         finally:
@@ -191,9 +124,12 @@ class CsvFile:
         return rows, digest.hexdigest()
 
     def last_lines_of_repeats(self, column: str) -> dict[str, int]:
-        """See last_lines_of_repeats: the repeated values of `column` (a header name) and their last lines."""
-        with _open_text(self.path) as fh:
-            return last_lines_of_repeats(fh, self.header.index(column))
+        """See file_drop_scan.last_lines_of_repeats: the repeated values of `column` (a header name) and their
+        last lines; found by count_and_hash's own pass for the file's key (REPEAT_KEYS), else read now."""
+        if column not in self._repeats:
+            with _open_text(self.path) as fh:
+                self._repeats[column] = last_lines_of_repeats(fh, self.header.index(column))
+        return self._repeats[column]
 
     def _count_records_slowly(self) -> int:
         rows = 0

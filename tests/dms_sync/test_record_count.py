@@ -1,4 +1,4 @@
-"""The manifest's row count without a full CSV parse (dms_sync.adapters.file_drop_csv.count_records) must count
+"""The manifest's row count without a full CSV parse (dms_sync.adapters.file_drop_scan.count_records) must count
 exactly what the csv module reads: any disagreement would fail a good extract or pass a bad one."""
 
 import csv
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dms_sync.adapters.file_drop_csv import count_records
+from dms_sync.adapters.file_drop_scan import count_records
 
 # Pieces that matter to CSV: separators, quotes (opening, inside, doubled, stray), every line ending,
 # whitespace the strip() of a blank check sees (incl. NBSP and the \x1f separator), NUL, non-ASCII text.

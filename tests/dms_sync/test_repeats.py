@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from customers.models import Customer, CustomerHistory
 from dms_sync.adapters import file_drop
-from dms_sync.adapters.file_drop_csv import CsvFile, last_lines_of_repeats
+from dms_sync.adapters.file_drop_csv import CsvFile
+from dms_sync.adapters.file_drop_scan import last_lines_of_repeats
 from dms_sync.extract_format import CUSTOMER_COLUMNS, CUSTOMERS
 from dms_sync.services.pull import dms_pull
 
