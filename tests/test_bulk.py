@@ -18,7 +18,7 @@ from customers.models import (
     TurnOffTarget,
     Vehicle,
 )
-from dealermine.bulk import FAST_THRESHOLD, bulk_insert
+from dealermine.bulk import FAST_THRESHOLD, bulk_insert, bulk_update
 from tests.customers.factories import DealershipFactory, TurnOffReasonFactory
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +175,41 @@ def test_values_from_a_generator_are_written_as_they_come_even_a_few():
         ("x1", "person"),
         ("x2", "person"),
     ]
+
+
+def test_bulk_update_stores_what_django_bulk_update_stores():
+    """The set-based update (COPY into a staging table, one UPDATE ... FROM) against Django's CASE per field."""
+    store = DealershipFactory()
+    bulk_insert(Customer, _customers(store, "a"))
+    bulk_insert(Customer, _customers(store, "b"))
+    stamp = timezone.now()
+    fields = [
+        "first_name",
+        "language",
+        "birth_date",
+        "star_rating",
+        "labour_sales_total",
+        "eservice_registered",
+        "dms_base",
+        "preferred_advisor",
+        "updated_at",
+    ]
+    changed = {}
+    for prefix in ("a", "b"):
+        changed[prefix] = list(Customer.objects.filter(dealership=store, dms_number__startswith=prefix).order_by("pk"))
+        for i, customer in enumerate(changed[prefix]):
+            customer.first_name = f"Zoé {i}" if i % 3 else ""
+            customer.language = Language.ENGLISH
+            customer.birth_date = None if i % 2 else date(1990, 1, i % 28 + 1)
+            customer.star_rating = None if i % 5 == 0 else i % 10
+            customer.labour_sales_total = Decimal(i) / 4
+            customer.eservice_registered = bool(i % 2)
+            customer.dms_base = {"last_name": f"O'Brien {i}", "allow_email": False} if i % 4 else {}
+            customer.updated_at = stamp
+    bulk_update(Customer, changed["a"], fields)
+    Customer.objects.bulk_update(changed["b"], fields)
+    ours = _stored(Customer, dms_number__startswith="a")
+    django = _stored(Customer, dms_number__startswith="b")
+    assert ours == django
+    assert {c.updated_at for c in Customer.objects.filter(dealership=store)} == {stamp}
+    assert Customer.objects.get(dms_number="a1").dms_base == {"last_name": "O'Brien 1", "allow_email": False}

@@ -27,7 +27,7 @@ from django.utils import timezone
 from customers.audit import Change, audit_bulk_save, history_entry, history_record, turn_off_record, turn_off_values
 from customers.fields import CONTACT_METHOD_PREFIX, method_state_raw
 from customers.models import AuditAction, ContactMethodKind, Customer, HistorySource, TurnOffTarget
-from dealermine.bulk import bulk_insert
+from dealermine.bulk import bulk_insert, bulk_update
 
 from ..models import ContactMethod
 
@@ -205,7 +205,7 @@ def contact_methods_switch_bulk(
         bulk_insert(ContactMethod, iter(creates.values()))
     if updates:
         fields = ["is_on", "reason", "changed_by", "changed_at"]
-        ContactMethod.objects.bulk_update(list(updates.values()), fields, batch_size=500)
+        bulk_update(ContactMethod, list(updates.values()), fields)
     _clear_preferences(turned_off, changes, now=now)
     history = []
     for customer_id, own in changes.items():

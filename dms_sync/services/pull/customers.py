@@ -22,7 +22,7 @@ from customers.audit import Change, Conflict, audit_bulk_save, history_entry, ra
 from customers.fields import REMOVABLE_FIELDS, family_of
 from customers.models import AuditAction, Customer, CustomerKind, Dealership, HistorySource
 from customers.rules import preferred_method_without_value
-from dealermine.bulk import bulk_insert
+from dealermine.bulk import bulk_insert, bulk_update
 
 from ...adapters import SourceRow
 from ...models import Suppression
@@ -180,9 +180,9 @@ def _update_existing(
     kept = [*BOOKKEEPING, "dms_base"] if bases_changed else BOOKKEEPING
     if with_changes:
         fields = sorted(changed_fields | {*kept, "version", "updated_at"})
-        Customer.objects.bulk_update(with_changes, fields, batch_size=500)
+        bulk_update(Customer, with_changes, fields)
     if bookkeeping:
-        Customer.objects.bulk_update(bookkeeping, kept, batch_size=500)
+        bulk_update(Customer, bookkeeping, kept)
     return updates
 
 

@@ -8,7 +8,7 @@ Unchanged rows are recognised first, by RO number and row hash; only the rows le
 from __future__ import annotations
 
 from customers.models import RepairOrder
-from dealermine.bulk import bulk_insert
+from dealermine.bulk import bulk_insert, bulk_update
 
 from ...adapters import SourceRow
 from ...rows import repair_order_values, row_hash
@@ -71,7 +71,7 @@ def repair_orders_apply(ctx: RunContext, rows: list[SourceRow]) -> None:
             yield values
 
     bulk_insert(RepairOrder, new_repair_orders())
-    RepairOrder.objects.bulk_update(updates, [*RO_FIELDS, "dms_row_hash"], batch_size=500)
+    bulk_update(RepairOrder, updates, [*RO_FIELDS, "dms_row_hash"])
 
 
 def _update_existing(ctx: RunContext, latest: dict, fresh: list) -> list[RepairOrder]:

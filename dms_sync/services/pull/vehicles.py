@@ -13,7 +13,7 @@ from django.utils import timezone
 from customers.audit import Change, audit_bulk_save, history_entry
 from customers.fields import VEHICLE_PREFIX
 from customers.models import AuditAction, HistorySource, Vehicle
-from dealermine.bulk import bulk_insert
+from dealermine.bulk import bulk_insert, bulk_update
 
 from ...adapters import SourceRow
 from ...rows import row_hash, vehicle_values
@@ -85,7 +85,7 @@ def vehicles_apply(ctx: RunContext, rows: list[SourceRow]) -> None:
             yield values
 
     bulk_insert(Vehicle, new_vehicles())
-    Vehicle.objects.bulk_update(updates, [*VEHICLE_FIELDS, "dms_row_hash", "updated_at"], batch_size=500)
+    bulk_update(Vehicle, updates, [*VEHICLE_FIELDS, "dms_row_hash", "updated_at"])
     audit_bulk_save(
         history=[
             history_entry(
