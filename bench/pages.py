@@ -155,8 +155,9 @@ def _queries(targets: dict[str, list[str]], session_key: str) -> dict:
         for path in paths[:5]:
             with CaptureQueriesContext(connection) as ctx:
                 response = client.get(path)
-            # A search with a single exact hit answers 302 straight to that profile (by design); anything else
-            # (a 302 to the login page, a 404, a 500) would make the load numbers meaningless.
+            # A GET search renders the results (200), a single exact hit included (the search box POSTs to open
+            # it and record the INQ); a 302 to a profile is still accepted. Anything else (a 302 to the login
+            # page, a 404, a 500) would make the load numbers meaningless.
             location = response.headers.get("Location", "")
             if response.status_code != 200 and not (name.startswith("search") and location.startswith("/customers/")):
                 raise RuntimeError(f"{path}: HTTP {response.status_code} {location}")

@@ -12,3 +12,10 @@ class ContactsConfig(AppConfig):
         from .audit_keys import PREFIX, consent_display, consent_label
 
         register_audit_keys(PREFIX, label=consent_label, display=consent_display)
+
+        # The New customer screen (customer core, below this app) flags a number on the store's do-not-call list.
+        from customers.selectors.identity import do_not_call_lookup_register
+
+        from .selectors.do_not_call import do_not_call_listed
+
+        do_not_call_lookup_register(do_not_call_listed)

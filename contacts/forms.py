@@ -9,8 +9,9 @@ from django.utils import timezone
 from customers.models import DayNight, Language, VinContactType
 from customers.selectors import dealerships_for_user
 
-from .models import ConsentBasis, EmailConsent
-from .selectors.call_select import MAX_LIMIT, SORT_STAR_DESC, SORTS
+from .models import ConsentBasis, ContactChannel, ContactResult, EmailConsent
+from .selectors.call_select import MAX_LIMIT, SORT_STAR_DESC, SORTS, call_select_stores
+from .services.contact_log import MAX_NOTE, phone_choices
 
 FLEET_CHOICES = [("", "Any"), ("yes", "Fleet only"), ("no", "Exclude fleet")]
 MAX_REPORT_DAYS = 5 * 366
@@ -46,7 +47,8 @@ class CallSelectForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dealership"].set_stores(dealerships_for_user(user=user))
+        # The stores with their calling rules: the list reuses them (contacts.selectors.call_select).
+        self.fields["dealership"].set_stores(call_select_stores(user=user))
 
     def clean_fleet(self):
         return {"yes": True, "no": False}.get(self.cleaned_data.get("fleet"))
@@ -136,3 +138,41 @@ class EmailConsentForm(forms.Form):
         if existing is not None and existing.obtained_at.astimezone(tz).date() == day:
             return existing.obtained_at
         return datetime.combine(day, time.min, tzinfo=tz)
+
+
+class ContactLogForm(forms.Form):
+    """Log a contact (the profile's Contact History panel, a Call Select row, the Contact History page).
+
+    The number and vehicle choices are the customer's own, from what the screen already loaded (`vehicles`: the
+    customer's Vehicle objects); contacts.services.contact_log checks them again in its transaction."""
+
+    channel = forms.ChoiceField(choices=ContactChannel.choices, initial=ContactChannel.PHONE_OUT, label="How")
+    contact_type = forms.ChoiceField(
+        choices=[("", "General"), *VinContactType.choices], required=False, label="Contact type"
+    )
+    vehicle = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Vehicle")
+    phone = forms.ChoiceField(required=False, label="Number")
+    result = forms.ChoiceField(choices=[("", "Choose the result"), *ContactResult.choices], label="Result")
+    call_back_on = forms.DateField(required=False, label="Call back on", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(required=False, max_length=MAX_NOTE, widget=forms.Textarea(attrs={"rows": 2}), label="Note")
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, customer, vehicles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        self.vehicles = {v.pk: v for v in vehicles}
+        self.fields["vehicle"].choices = [("", "No vehicle")] + [
+            (v.pk, " ".join(str(p) for p in (v.year, v.make, v.model, v.vin) if p)) for v in self.vehicles.values()
+        ]
+        self.fields["phone"].choices = [("", "No number")] + phone_choices(customer)
+
+    def clean_vehicle(self):
+        pk = self.cleaned_data.get("vehicle")
+        return self.vehicles.get(pk) if pk is not None else None
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            name: data[name]
+            for name in ("channel", "contact_type", "vehicle", "phone", "result", "call_back_on", "note")
+        }

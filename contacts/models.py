@@ -1,10 +1,14 @@
 """How a customer may be contacted: contact methods, the Turn Off history, email consent and bounces."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
-from customers.models import ContactMethodKind, Customer, Dealership, TurnOffReason
+from customers.models import ContactMethodKind, Customer, Dealership, TurnOffReason, VinContactType
+
+#: The longest recycle a store may set for a contact type (days).
+MAX_RECYCLE_DAYS = 366
 
 
 class ContactMethod(models.Model):
@@ -103,3 +107,216 @@ class EmailBounce(models.Model):
 
     def __str__(self):
         return f"{self.email} bounced {self.bounced_at:%Y-%m-%d}"
+
+
+# --- Contact history, the store's do-not-call list and the store's calling rules (DESIGN §4, §5) ---------------
+
+
+class ContactChannel(models.TextChoices):
+    PHONE_OUT = "phone_out", "Phone out"
+    PHONE_IN = "phone_in", "Phone in"
+    EMAIL = "email", "Email"
+    LETTER = "letter", "Letter"
+    TEXT = "text", "Text"
+    WALK_IN = "walk_in", "Walk-in"
+
+
+#: The channels where the customer came to the store (the "in/out" column of the contact history).
+INBOUND_CHANNELS = frozenset({ContactChannel.PHONE_IN, ContactChannel.WALK_IN})
+#: The channels that dial or text a number: a "wrong number" or "do not call" result names the number.
+PHONE_CHANNELS = frozenset({ContactChannel.PHONE_OUT, ContactChannel.PHONE_IN, ContactChannel.TEXT})
+
+
+class ContactResult(models.TextChoices):
+    BOOKED = "booked", "Appointment booked"
+    LEFT_MESSAGE = "left_message", "Left message"
+    NO_ANSWER = "no_answer", "No answer"
+    BUSY = "busy", "Busy"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+    DO_NOT_CALL = "do_not_call", "Do not call"
+    CALL_BACK = "call_back", "Call back"
+    OTHER = "other", "Other"
+
+
+class ContactLog(models.Model):
+    """One contact with a customer: who, when, how, for which contact type and vehicle, and what came of it.
+
+    Written only by contacts.services.contact_log (which also applies the result's consequences). The profile's
+    Contact History lists these rows; Call Select reads the latest one per contact type (`LastContact`)."""
+
+    # Both indexed by the multi-column indexes in Meta that lead with them.
+    dealership = models.ForeignKey(Dealership, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_logs", db_index=False)
+    vehicle = models.ForeignKey(
+        "customers.Vehicle", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    vin = models.CharField("VIN", max_length=17, blank=True, help_text="The vehicle's VIN when logged (kept).")
+    contact_type = models.CharField(
+        max_length=20, choices=VinContactType.choices, blank=True, help_text="Blank: a general contact."
+    )
+    channel = models.CharField(max_length=12, choices=ContactChannel.choices)
+    result = models.CharField(max_length=15, choices=ContactResult.choices)
+    phone = models.CharField(max_length=20, blank=True, help_text="The number called or that called (E.164).")
+    call_back_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=1000, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    user_label = models.CharField(max_length=120, blank=True, help_text="Who logged it when not a user.")
+    contacted_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-contacted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(result="call_back", call_back_on__isnull=False)
+                | (~Q(result="call_back") & Q(call_back_on__isnull=True)),
+                name="contactlog_call_back_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-contacted_at", "-id"], name="contactlog_customer_recent_idx"),
+            models.Index(fields=["dealership", "-contacted_at"], name="contactlog_store_recent_idx"),
+            *(
+                models.Index(
+                    fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"contactlog_{name}_set_idx"
+                )
+                for name in ("vehicle", "user")
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.customer_id} {self.get_channel_display()} {self.get_result_display()} {self.contacted_at:%Y-%m-%d}"
+        )
+
+    @property
+    def is_inbound(self) -> bool:
+        return self.channel in INBOUND_CHANNELS
+
+    @property
+    def who(self) -> str:
+        if self.user_id:
+            return self.user.get_full_name() or self.user.get_username()
+        return self.user_label
+
+
+class LastContact(models.Model):
+    """The latest logged contact of a customer for one contact type (one row per customer x type).
+
+    What Call Select's recycle and call-back rules read, in one join: a customer is not offered for a type until
+    the store's recycle days have passed since this contact, and one asked to be called back comes back on that
+    date. Kept by contacts.services.contact_log in the same transaction as the log row."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="last_contacts", db_index=False)
+    contact_type = models.CharField(max_length=20, choices=VinContactType.choices)
+    contact_log = models.ForeignKey(ContactLog, on_delete=models.CASCADE, related_name="+")
+    contacted_at = models.DateTimeField()
+    result = models.CharField(max_length=15, choices=ContactResult.choices)
+    call_back_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "contact_type"], name="lastcontact_unique_customer_type"),
+        ]
+        # Call Select's call backs due: few rows, found without walking the customers.
+        indexes = [
+            models.Index(
+                fields=["contact_type", "call_back_on"],
+                condition=Q(result="call_back"),
+                name="lastcontact_call_back_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.contact_type}: {self.result} {self.contacted_at:%Y-%m-%d}"
+
+
+class DoNotCallSource(models.TextChoices):
+    CONTACT_LOG = "contact_log", "Contact log"
+    ADMIN = "admin", "Admin"
+    DEMO = "demo", "Demo data"
+
+
+class DoNotCallNumber(models.Model):
+    """A number on the store's internal do-not-call list: never offered for a call by Call Select, shown as not
+    contactable ("on the store's do-not-call list") wherever it is on file in the store."""
+
+    dealership = models.ForeignKey(Dealership, on_delete=models.CASCADE, related_name="do_not_call_numbers")
+    number = models.CharField(max_length=20, help_text="E.164, e.g. +14165550123.")
+    reason = models.CharField("Why", max_length=500, blank=True)
+    source = models.CharField(max_length=12, choices=DoNotCallSource.choices, default=DoNotCallSource.ADMIN)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    contact_log = models.ForeignKey(
+        ContactLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        verbose_name = "do-not-call number"
+        constraints = [models.UniqueConstraint(fields=["dealership", "number"], name="dnc_unique_number_per_store")]
+        indexes = [
+            models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"dnc_{short}_set_idx")
+            for name, short in (("customer", "customer"), ("contact_log", "log"), ("added_by", "addedby"))
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class ContactSettings(models.Model):
+    """A store's calling rules: calling hours in the called person's local time (blank = the country's default,
+    contacts.calling_hours) and recycle days per contact type (`RecycleDays`; no row = the default)."""
+
+    dealership = models.OneToOneField(Dealership, on_delete=models.CASCADE, related_name="contact_settings")
+    weekday_start = models.TimeField(null=True, blank=True, help_text="Blank: Canada 9:00, US 8:00.")
+    weekday_end = models.TimeField(null=True, blank=True, help_text="Blank: 21:00.")
+    weekend_start = models.TimeField(null=True, blank=True, help_text="Blank: Canada 10:00, US 8:00.")
+    weekend_end = models.TimeField(null=True, blank=True, help_text="Blank: Canada 18:00, US 21:00.")
+
+    class Meta:
+        verbose_name = "store contact settings"
+        verbose_name_plural = "store contact settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday_start__isnull=True)
+                | Q(weekday_end__isnull=True)
+                | Q(weekday_start__lt=F("weekday_end")),
+                name="contactsettings_weekday_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekend_start__isnull=True)
+                | Q(weekend_end__isnull=True)
+                | Q(weekend_start__lt=F("weekend_end")),
+                name="contactsettings_weekend_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Contact settings of {self.dealership}"
+
+
+class RecycleDays(models.Model):
+    """How many days a customer contacted for a contact type stays off Call Select for it (per store)."""
+
+    store_settings = models.ForeignKey(ContactSettings, on_delete=models.CASCADE, related_name="recycle_days")
+    contact_type = models.CharField(max_length=20, choices=VinContactType.choices)
+    days = models.PositiveSmallIntegerField(validators=[MaxValueValidator(MAX_RECYCLE_DAYS)])
+
+    class Meta:
+        verbose_name = "recycle days"
+        verbose_name_plural = "recycle days"
+        constraints = [
+            models.UniqueConstraint(fields=["store_settings", "contact_type"], name="recycle_unique_type_per_store"),
+            models.CheckConstraint(condition=Q(days__lte=MAX_RECYCLE_DAYS), name="recycle_days_at_most_a_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_contact_type_display()}: {self.days} days"

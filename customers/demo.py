@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from contacts.demo import contact_history_counts, contact_history_demo
 from contacts.models import BounceSource, ConsentBasis, ContactMethod, EmailBounce, EmailConsent
 from customers.models import TurnOffTarget
 from dms_sync.sample_extract import ExtractSpec, extract_write
@@ -103,7 +104,7 @@ CAMPAIGNS = ["Winter tire promo", "Oil change reminder", "Recall notice", "Sprin
 #: The customer fields the coordinators' layer sets on top of the DMS data.
 LAYERED_FIELDS = [
     *("status", "inactive_reason", "inactivated_at", "inactivated_by", "preferred_contact_method", "day_night"),
-    *("is_fleet", "preferred_advisor", "address_to", "last_contact_date", "twitter_handle", "entered_by"),
+    *("is_fleet", "preferred_advisor", "address_to", "twitter_handle", "entered_by"),
     "entered_by_name",
 ]
 
@@ -206,9 +207,6 @@ def _layer_coordinator_work(store, reasons, users, rng):
             dirty = True
         if c.kind != CustomerKind.BUSINESS and rng.random() < 0.15:
             c.address_to = f"Mr. & Mrs. {c.last_name}" if rng.random() < 0.5 else f"{c.first_name} {c.last_name}"
-            dirty = True
-        if rng.random() < 0.6:
-            c.last_contact_date = (DEMO_NOW - timedelta(days=rng.randint(1, 400))).date()
             dirty = True
         if rng.random() < 0.1:
             c.twitter_handle = f"{c.first_name or 'dm'}{rng.randint(10, 99)}".lower()[:15]
@@ -384,6 +382,9 @@ def demo_load(*, seed: int = DEMO_SEED, customers_per_store: int | None = None) 
         _load_store_rows(store, extract_spec)
         store.refresh_from_db()
         _layer_coordinator_work(store, reasons, users, random.Random(f"{seed}:{store.code}:work"))
+        # "Last contact" comes from the contact history (and the extract's last_contact_date column).
+        coordinators = [u for u in users.values() if store.memberships.filter(user=u).exists()]
+        contact_history_demo(store=store, users=coordinators, rng=random.Random(f"{seed}:{store.code}:contacts"))
     return demo_counts()
 
 
@@ -401,4 +402,5 @@ def demo_counts() -> dict:
         "contact_methods_off": ContactMethod.objects.filter(is_on=False).count(),
         "vin_types_off": VehicleContactType.objects.filter(is_on=False).count(),
         "associations": Association.objects.count(),
+        **contact_history_counts(),
     }

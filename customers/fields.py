@@ -185,7 +185,7 @@ FIELDS: tuple[CustomerField, ...] = (
     F("reassigned_date", "Reassigned Date", K.OTHER, T.DATE, dms_column="reassigned_date"),
     F("activity_salesperson", "Activity Salesperson", K.OTHER, dms_column="activity_salesperson"),
     F("last_activity_date", "Last Activity Date", K.OTHER, T.DATE, dms_column="last_activity_date"),
-    F("last_contact_date", "Last Contact", K.OTHER, T.DATE),
+    F("last_contact_date", "Last Contact", K.OTHER, T.DATE, dms_column="last_contact_date"),  # an optional column
     F("entered_by_name", "Entered By", K.OTHER),
 )
 del F, K, T, S
@@ -262,6 +262,7 @@ OTHER_LABELS = {
     "association": "Association",
     "vehicle": "Vehicle",
     "created": "Created",
+    "possible_duplicate": "Created anyway beside",  # New customer: a file the identity check listed
 }
 VEHICLE_LABELS = {
     "year": "Year",

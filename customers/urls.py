@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import edit, edit_removed, listing, profile
 from .views import merge as merge_views
+from .views import new as new_views
 from .views import search as search_views
 
 app_name = "customers"
@@ -14,6 +15,9 @@ urlpatterns = [
     # Search, INQ, merge (issue 7)
     path("search/", search_views.customer_search_view, name="search"),
     path("search/open/<int:pk>/", search_views.search_open_view, name="search_open"),
+    # New customer and the identity check before it is made
+    path("new/", new_views.customer_new_view, name="new"),
+    path("new/check/", new_views.customer_new_check_view, name="new_check"),
     path("<int:pk>/merge/", merge_views.merge_view, name="merge"),
     path("<int:pk>/merge/review/", merge_views.merge_review_view, name="merge_review"),
     path("<int:pk>/merge/unmerge/", merge_views.unmerge_view, name="unmerge"),

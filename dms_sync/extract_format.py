@@ -62,6 +62,7 @@ CUSTOMER_COLUMNS = [
     "reassigned_date",
     "activity_salesperson",
     "last_activity_date",
+    "last_contact_date",
     "last_change_date",
 ]
 VEHICLE_COLUMNS = ["customer_number", "vin", "year", "make", "model", "delivery_date", "owns"]
@@ -75,6 +76,10 @@ REQUIRED_COLUMNS = {
     VEHICLES: ["customer_number", "vin"],
     REPAIR_ORDERS: ["customer_number", "ro_number"],
 }
+#: Known columns an extract may leave out without a warning: added to the format later, and not every DMS carries
+#: them. last_contact_date: the DMS's own last-contact date (YYYY-MM-DD; the profile's "Last contact" shows the
+#: later of it and the contact history).
+OPTIONAL_COLUMNS = {CUSTOMERS: frozenset({"last_contact_date"}), VEHICLES: frozenset(), REPAIR_ORDERS: frozenset()}
 
 # --- VIN: 17 characters, North American check digit in position 9 -------------------------------------------
 #: The value of each character a VIN may hold (I, O and Q never appear: they read as 1 and 0).

@@ -20,6 +20,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 
 from customers.phones import phone_normalize
+from dealermine.paths import path_component
 
 from .extract_format import (
     CUSTOMER_COLUMNS,
@@ -156,6 +157,8 @@ class _Generator:
                 row["email2"] = f"{first[0].lower()}{last.lower().replace(chr(39), '')}@{rng.choice(EMAIL_DOMAINS)}"
         if spec.has_showroom_equity and rng.random() < 0.6:
             row["likely_to_buy"] = str(rng.randint(1, 3))
+        if kind != "R" and number % 3 == 0:  # the DMS's own last contact (an optional column); no rng draw
+            row["last_contact_date"] = row["last_change_date"]
 
         vehicles, ros = [], []
         if kind == "R":
@@ -256,7 +259,9 @@ def _write_manifest(folder: Path, spec: ExtractSpec, files: dict) -> None:
 
 
 def extract_folder(*, spec: ExtractSpec, out_dir: Path) -> Path:
-    return Path(out_dir) / spec.dealership_code / spec.extract_date.strftime("%Y%m%d")
+    """`<out_dir>/<CODE>/<YYYYMMDD>/`; a code that is not one folder name (`../x`, `a/b`) is UnsafePathComponent."""
+    code = path_component(spec.dealership_code, what="store code")
+    return Path(out_dir) / code / spec.extract_date.strftime("%Y%m%d")
 
 
 def extract_write(*, spec: ExtractSpec, out_dir: Path, extract: Extract | None = None) -> Path:

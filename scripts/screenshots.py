@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""`make screenshots`: PNGs of a few demo Customer Profiles, written to docs/screenshots/.
+"""`make screenshots`: PNGs of a few demo Customer Profiles and of New customer, written to docs/screenshots/.
 
 Loads the demo data into a throwaway SQLite database (never your db.sqlite3), adds a little showcase data
 that the demo does not generate (a merge family, DMS remove requests, an inquiry) to that throwaway
@@ -184,7 +184,7 @@ def wait_for(url: str, timeout: float = 60) -> None:
     raise SystemExit(f"The server at {url} did not come up.")
 
 
-def capture(base: str, targets: dict, out: Path) -> list[Path]:
+def capture(base: str, targets: dict, out: Path, new_customer: dict) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     written = []
@@ -222,7 +222,55 @@ def capture(base: str, targets: dict, out: Path) -> list[Path]:
         path = out / "sales-breakdown.png"
         page.screenshot(path=str(path))
         written.append(path)
+        written += capture_new_customer(page, base, out, new_customer)
         browser.close()
+    return written
+
+
+def new_customer_example() -> dict:
+    """A demo customer whose phone and name the New customer shots type again (read before Playwright starts)."""
+    from customers.models import Customer
+
+    existing = (
+        Customer.objects.filter(dealership__code="maple-ridge", merge_parent__isnull=True)
+        .exclude(cell_phone="")
+        .exclude(first_name="")
+        .order_by("pk")
+        .first()
+    )
+    return {"cell_phone": existing.cell_phone, "first_name": existing.first_name, "last_name": existing.last_name}
+
+
+def capture_new_customer(page, base: str, out: Path, existing: dict) -> list[Path]:
+    """New customer: the form pre-filled from a search that found nobody, then the identity check stopping a
+    second file with the phone of a demo customer (the throwaway database only)."""
+    written = []
+    page.goto(f"{base}/customers/new/?q=416-555-0177")
+    if page.locator("#store-step").count():
+        page.get_by_label("Maple Ridge Toyota").check()
+        page.click("#store-continue")
+    page.wait_for_selector("#customer-form")
+    page.check("input[name=kind][value=prospect]")
+    page.fill("#id_first_name", "Nora")
+    page.fill("#id_last_name", "Newcomer")
+    page.fill("#id_address1", "1 Blue Jays Way")
+    page.fill("#id_postal_code", "m5v-3l9")
+    page.press("#id_postal_code", "Tab")
+    page.wait_for_selector("#identity-clear")
+    page.wait_for_timeout(300)
+    path = out / "new-customer.png"
+    page.screenshot(path=str(path), full_page=True)
+    written.append(path)
+    page.fill("#id_cell_phone", existing["cell_phone"])
+    page.fill("#id_first_name", existing["first_name"])
+    page.fill("#id_last_name", existing["last_name"])
+    page.click("#save-button")
+    page.wait_for_selector("#identity-alert")
+    page.locator("#identity-check").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    path = out / "new-customer-identity-check.png"
+    page.screenshot(path=str(path))
+    written.append(path)
     return written
 
 
@@ -261,7 +309,7 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/login/")
-        for path in capture(base, targets, out):
+        for path in capture(base, targets, out, new_customer_example()):
             print(f"  wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     finally:
         if server is not None:

@@ -45,6 +45,9 @@ ROUTES = {
     "customers:profile": Route(object_kwargs=("pk",)),
     "customers:sales": Route(object_kwargs=("pk",)),
     "customers:search_open": Route(object_kwargs=("pk",)),
+    # The store is the object here: ?dealership=<another store> is a 404 (the page test below asks for it).
+    "customers:new": Route(query={"q": "Zzforeign"}),
+    "customers:new_check": Route(query={"cell_phone": "+14165550199", "last_name": "Zzforeign"}),
     "customers:merge": Route(object_kwargs=("pk",)),
     "customers:merge_review": Route(object_kwargs=("pk",)),
     "customers:unmerge": Route(object_kwargs=("pk",)),
@@ -59,9 +62,12 @@ ROUTES = {
     "customers:association_remove": Route(object_kwargs=("pk", "association_pk")),
     "postal:lookup": Route(query={"code": "M5V 3L9", "country": "CA"}),
     "contacts:call_select": Route(),
+    "contacts:call_select_export": Route(query={"contact_type": "maintenance", "limit": 50, "sort": "star_desc"}),
     "contacts:bounce_report": Route(),
     "contacts:bounce_webhook": Route(),
     "contacts:consent": Route(object_kwargs=("pk",)),
+    "contacts:contact_history": Route(object_kwargs=("pk",)),
+    "contacts:contact_log": Route(object_kwargs=("pk",)),
 }
 
 

@@ -1,17 +1,19 @@
-"""Load what the contactability rule needs about one customer (contacts.contactability), in four queries:
+"""Load what the contactability rule needs about one customer (contacts.contactability), in five queries:
 contact methods that are off, bounce counts and consent of the customer's addresses, vehicles with the contact
-types turned off. Screens that already loaded these facts build `CustomerFacts` from their own rows instead.
+types turned off, the customer's numbers on the store's do-not-call list. Screens that already loaded these facts
+build `CustomerFacts` from their own rows instead.
 """
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from customers.fields import method_fields
+from customers.fields import PHONE_METHOD_FIELDS, method_fields
 from customers.models import ContactMethodKind, VehicleContactType
 
 from ..contactability import Answer, CustomerFacts, EmailFacts, VehicleFacts, contactability
 from ..models import ContactMethod, EmailBounce, EmailConsent
 from ..rules import consent_is_expired
+from .do_not_call import do_not_call_listed
 
 #: The customer fields a contact method reaches.
 REACHABLE_FIELDS = tuple(dict.fromkeys(key for method in ContactMethodKind.values for key in method_fields(method)))
@@ -82,6 +84,9 @@ def customer_contact_facts(*, customer, now=None) -> CustomerFacts:
         emails=emails,
         bounce_limit=customer.dealership.email_bounce_limit,
         vehicles=tuple(vehicles),
+        do_not_call=frozenset(
+            do_not_call_listed(customer.dealership_id, [values[key] for key in PHONE_METHOD_FIELDS.values()])
+        ),
     )
 
 

@@ -4,11 +4,15 @@
 {% email_consent_panel customer as consent_panel %}   -> the consent panel's context (Customer Information)
 {% customer_email_statuses customer as email_statuses %} -> EmailStatus per address (invalid, bounce
                                                            count/limit, opted out, consent expired, usable + why)
+{% contact_log_form customer vehicles=... as form %}     -> the contact log form for the customer (no query: the
+                                                           vehicles are those the screen loaded)
+{% inbound_offer profile user as offer %}                -> whether the profile offers the one-click inbound log
 """
 
 from django import template
+from django.urls import reverse
 
-from ..forms import EmailConsentForm
+from ..forms import ContactLogForm, EmailConsentForm
 from ..selectors import customer_email_statuses as _customer_email_statuses
 
 register = template.Library()
@@ -35,3 +39,16 @@ def email_consent_panel(context, customer):
         statuses = _customer_email_statuses(customer=customer)
     form = EmailConsentForm(customer=customer, initial=EmailConsentForm.initial_for(customer)) if statuses else None
     return {"customer": customer, "statuses": statuses, "form": form}
+
+
+@register.simple_tag
+def contact_log_form(customer, vehicles=(), next_url=""):
+    """`vehicles`: Vehicle objects, or the profile's vehicle states (each with a `.vehicle`)."""
+    vehicles = [getattr(v, "vehicle", v) for v in vehicles]
+    next_url = next_url or reverse("customers:profile", args=[customer.pk]) + "#contact-history"
+    return ContactLogForm(customer=customer, vehicles=vehicles, initial={"next": next_url})
+
+
+@register.simple_tag
+def inbound_offer(profile, user) -> bool:
+    return profile.offers_inbound_log(getattr(user, "pk", None))

@@ -7,16 +7,11 @@ from django.views.decorators.http import require_GET
 
 from customers.context_processors import current_dealership_id
 
+from ..csv_cells import csv_cell
 from ..forms import BounceReportForm
 from ..selectors import bounce_report
 
 CSV_HEADER = ["Campaign", "Bounces", "Unique addresses", "Addresses now invalid"]
-
-
-def _csv_cell(value):
-    """Neutralise spreadsheet formulas in text that came from outside (campaign names)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @require_GET
@@ -51,6 +46,6 @@ def _csv_response(report) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(CSV_HEADER)
     for row in report.rows:
-        writer.writerow([_csv_cell(row.campaign), row.bounces, row.addresses, row.invalid_addresses])
+        writer.writerow([csv_cell(row.campaign), row.bounces, row.addresses, row.invalid_addresses])
     writer.writerow(["Total", report.total_bounces, report.total_addresses, report.total_invalid])
     return response

@@ -2,6 +2,7 @@
 
 from .activity import Association, Inquiry, VerificationStamp
 from .audit import AuditAction, CustomerHistory, HistorySource, TurnOffEvent, TurnOffTarget
+from .creation import CustomerCreation
 from .customer import (
     ContactMethodKind,
     Customer,
@@ -32,6 +33,7 @@ __all__ = [
     "ContactMethodKind",
     "Country",
     "Customer",
+    "CustomerCreation",
     "CustomerHistory",
     "CustomerKind",
     "CustomerStatus",

@@ -6,10 +6,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contacts.models import ContactMethod
+from contacts.selectors.do_not_call import do_not_call_listed
 from contacts.selectors.email import customer_email_statuses
 from dealermine.db import CompiledQuery
 from dms_sync.models import RemoveRequest, RemoveStatus
 
+from ..fields import PHONE_METHOD_FIELDS
 from ..models import Association, Customer, CustomerHistory, Vehicle, VehicleContactType, VerificationStamp
 from ..verification import verification_age_label
 from .profile.states import (
@@ -78,7 +80,9 @@ def contact_method_states(*, customer, now=None) -> dict:
     ]
     methods_off = methods_off_of(rows)
     emails = customer_email_statuses(customer=customer, now=now, methods_off=methods_off)
-    facts = contact_facts_build(customer=customer, methods_off=methods_off, emails=emails)
+    phones = [getattr(customer, key) for key in PHONE_METHOD_FIELDS.values()]
+    do_not_call = frozenset(do_not_call_listed(customer.dealership_id, phones))
+    facts = contact_facts_build(customer=customer, methods_off=methods_off, emails=emails, do_not_call=do_not_call)
     methods = contact_method_states_build(
         customer=customer, rows=rows, preferred=source.preferred_contact_method, facts=facts
     )

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from dms_sync.selectors import customer_removed_values, customer_suppressions, removed_by
@@ -32,6 +33,14 @@ def removed_values_html(request, customer, removed_values=None) -> str:
     )
 
 
+def _next_path(request) -> str:
+    """Where the confirm step goes back to when it was opened from elsewhere (a "wrong number" contact result on
+    Call Select or the profile): a path of this site, else "" (Customer Information)."""
+    value = request.POST.get("next") or request.GET.get("next") or ""
+    local = value.startswith("/") and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()})
+    return value if local else ""
+
+
 @require_http_methods(["GET", "POST"])
 def customer_remove_view(request, pk, field):
     customer = _customer(request, pk)
@@ -40,11 +49,19 @@ def customer_remove_view(request, pk, field):
     label = field_label(field)
     current = getattr(customer, field)
     display = phone_display(current) if field in PHONE_FIELDS else current
-    context = {"customer": customer, "field": field, "label": label, "value": current, "display": display}
+    next_path = _next_path(request)
+    context = {
+        "customer": customer,
+        "field": field,
+        "label": label,
+        "value": current,
+        "display": display,
+        "next": next_path,
+    }
     if request.method == "GET":
         if not current:
             messages.info(request, f"{label} is already empty.")
-            return redirect(_edit_url(customer))
+            return redirect(next_path or _edit_url(customer))
         context["form"] = RemoveForm(initial={"value": current})
         return render(request, "customers/edit_remove_confirm.html", context)
 
@@ -79,7 +96,7 @@ def customer_remove_view(request, pk, field):
             }
         )
     messages.success(request, message)
-    return redirect(_edit_url(customer, "#contact-information"))
+    return redirect(next_path or _edit_url(customer, "#contact-information"))
 
 
 @require_http_methods(["GET", "POST"])

@@ -25,6 +25,7 @@ def store_switch_view(request):
     else:
         request.session.pop(CURRENT_STORE_SESSION_KEY, None)
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = "customers:list"
-    return redirect(next_url)
+    # Only a path of this site: anything else (another host, or a bare word redirect() would take for a URL
+    # name and fail to reverse) goes to the list.
+    local = next_url.startswith("/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})
+    return redirect(next_url if local else "customers:list")

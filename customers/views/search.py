@@ -1,8 +1,14 @@
-"""The nav search box and opening a result (which records an INQ)."""
+"""The nav search box and opening a result (which records an INQ).
+
+A GET never changes data (docs/RELIABILITY.md): the results page is a GET, and everything that records an
+Inquiry is a POST with a CSRF token - the search box itself (one exact hit opens the profile at once) and each
+result's name (a small form). An image tag or a link on another site can therefore never add an INQ.
+"""
 
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ..context_processors import CURRENT_STORE_SESSION_KEY, current_dealership_id
 from ..models import Customer
@@ -13,15 +19,24 @@ from ..services.inquiry import inquiry_record
 MAX_QUERY = 200
 
 
+def _query(data) -> str:
+    return " ".join(data.get("q", "").split())[:MAX_QUERY]
+
+
+@require_http_methods(["GET", "POST"])
 def customer_search_view(request):
-    q = " ".join(request.GET.get("q", "").split())[:MAX_QUERY]
-    outcome = None
-    if q:
-        outcome = _search(request, q)
-        target = outcome.single_exact
+    """GET: the results for ?q= (a single exact hit is listed, not opened). POST (the search box): one exact hit
+    records the INQ and opens the profile; anything else lands on the results page (post/redirect/get)."""
+    if request.method == "POST":
+        q = _query(request.POST)
+        target = _search(request, q).single_exact if q else None
         if target is not None:
-            url = reverse("customers:search_open", args=[target.pk])
-            return redirect(f"{url}?{urlencode({'q': q})}")
+            inquiry_record(customer=target, actor=request.user)
+            return redirect("customers:profile", pk=target.pk)
+        url = reverse("customers:search")
+        return redirect(f"{url}?{urlencode({'q': q})}" if q else url)
+    q = _query(request.GET)
+    outcome = _search(request, q) if q else None
     return render(request, "customers/search.html", {"q": q, "outcome": outcome})
 
 
@@ -38,6 +53,7 @@ def _search(request, q):
     return outcome
 
 
+@require_POST
 def search_open_view(request, pk):
     """Open a customer from the search results: record the inquiry, then show the profile.
 

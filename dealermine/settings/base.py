@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -26,6 +27,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "csp",  # django-csp: the Content-Security-Policy header (CONTENT_SECURITY_POLICY below).
     "bootstrap",  # Bootstrap 5 static files from the django-bootstrap-static package: no CDN.
     "customers",
     "contacts",
@@ -35,6 +37,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, so static files keep their caching and need no policy. Clean first: every later reader
+    # of GET/POST (CSRF, axes, views) sees values without NUL or lone surrogates (dealermine/middleware.py).
+    "dealermine.middleware.CleanInputMiddleware",
+    "dealermine.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -50,12 +57,23 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login protection: 5 failed attempts for one user name from one address lock it for 30 minutes.
+# Login protection (dealermine/lockout.py, docs/RELIABILITY.md): 5 failed logins for one user name within 30
+# minutes, from any addresses, lock that name; 20 from one address, for any names, lock that address (password
+# spraying; looser, as a store's coordinators share an office address). A lock lasts until fewer failures than the
+# limit remain in the last 30 minutes (a refused try while locked counts): at most 30 minutes after the last try.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Two separate counters (not one per name-and-address pair); the handler applies a limit to each.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "dealermine.lockout.UserNameAndAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "dealermine.lockout.client_address"
+# Reverse proxies in front of gunicorn that append the client's address to X-Forwarded-For. 0: the address is
+# REMOTE_ADDR. Behind a proxy, REMOTE_ADDR is the proxy's, and every user would share one address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# A success clears that user name's failures only (the handler), never those an address made against other names.
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "dealermine.lockout.lockout_response"  # HTTP 429, registration/locked_out.html
 AXES_VERBOSE = False
 
 ROOT_URLCONF = "dealermine.urls"
@@ -123,6 +141,27 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images only from our own static files; no
+# inline script or style anywhere (tests/test_security_headers.py checks every page); nothing may frame a page.
+# `data:` images are Bootstrap's CSS icons (select arrows, the close button).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+    },
+}
+
+# The email provider's bounce webhook (contacts/views/hooks.py, docs/CONTACTS.md): a request whose signed timestamp
+# is further than this from our clock, either way, is refused, so a captured request cannot be replayed later.
+BOUNCE_WEBHOOK_TOLERANCE_SECONDS = env.int("BOUNCE_WEBHOOK_TOLERANCE_SECONDS", default=300)
 
 # Celery: with no broker configured tasks run eagerly in-process (the embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from dealermine.paths import UnsafePathComponent, path_component
+
 from ..extract_format import CUSTOMERS, EXTRACT_FOLDER_RE, MANIFEST
 from ..readahead import child_can_set_up_django
 from .base import DmsAdapter, ExtractInvalid, Page, Pull, RemoveResult
@@ -87,8 +89,16 @@ class FileDropAdapter(DmsAdapter):
     def outbox_root(self) -> Path:
         return Path(self.dealership.dms_settings.get("outbox_dir") or settings.DMS_OUTBOX_ROOT)
 
+    @property
+    def folder_name(self) -> str:
+        """The store's code as the name of its drop and outbox folders; never a path (`../x`)."""
+        try:
+            return path_component(self.dealership.code, what="store code")
+        except UnsafePathComponent as exc:
+            raise ExtractInvalid(str(exc)) from None
+
     def store_folder(self, root: Path | None = None) -> Path:
-        return Path(root or self.drop_root) / self.dealership.code
+        return Path(root or self.drop_root) / self.folder_name
 
     def latest_extract(self, root: Path | None = None) -> Path:
         folder = self.store_folder(root)
@@ -108,9 +118,9 @@ class FileDropAdapter(DmsAdapter):
         path = Path(path)
         if (path / MANIFEST).is_file():
             return path
-        if path.name == self.dealership.code and path.is_dir():
+        if path.name == self.folder_name and path.is_dir():
             return self.latest_extract(path.parent)
-        if (path / self.dealership.code).is_dir():
+        if (path / self.folder_name).is_dir():
             return self.latest_extract(path)
         raise ExtractInvalid(f"{path} is neither an extract folder (with {MANIFEST}) nor a drop folder.")
 
@@ -130,7 +140,7 @@ class FileDropAdapter(DmsAdapter):
         return found if found.customers else None
 
     def remove_request_path(self, request) -> Path:
-        return self.outbox_root / self.dealership.code / f"{request.uuid}.json"
+        return self.outbox_root / self.folder_name / f"{request.uuid}.json"
 
     def remove_request_send(self, request) -> RemoveResult:
         return remove_request_write(

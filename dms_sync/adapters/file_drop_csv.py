@@ -18,7 +18,15 @@ from collections.abc import Iterator
 from hashlib import blake2b
 from pathlib import Path
 
-from ..extract_format import CUSTOMERS, FILE_ORDER, KNOWN_COLUMNS, REPAIR_ORDERS, REQUIRED_COLUMNS, VEHICLES
+from ..extract_format import (
+    CUSTOMERS,
+    FILE_ORDER,
+    KNOWN_COLUMNS,
+    OPTIONAL_COLUMNS,
+    REPAIR_ORDERS,
+    REQUIRED_COLUMNS,
+    VEHICLES,
+)
 from .base import ExtractInvalid, Page, SourceRow
 from .file_drop_scan import last_lines_of_repeats, scan_records
 
@@ -96,7 +104,8 @@ class CsvFile:
             raise ExtractInvalid(f"{self.name} has duplicated column(s): {', '.join(duplicated)}.")
         self.header = header
         self.unknown_columns = [c for c in header if c not in known]
-        self.missing_columns = [c for c in known if c not in header]
+        optional = OPTIONAL_COLUMNS[self.name]
+        self.missing_columns = [c for c in known if c not in header and c not in optional]
 
     def count_and_hash(self) -> tuple[int, str]:
         """(records after the header with a field that is not blank, sha256 of the bytes). The checksum is

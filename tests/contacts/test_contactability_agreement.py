@@ -1,9 +1,11 @@
 """Call Select's SQL and the contactability function agree (DESIGN §3, §5).
 
 Hypothesis generates stores full of varied customers - active or inactive, duplicate children, methods turned
-off, phones / emails / address line 1 empty or not, bounces below or at the store's limit, consent opted out,
-expired or valid, vehicles owned or sold with contact types turned off - and for each contact type drawn, the
-customers `call_select_list` returns are exactly those `contactable_for_type` says yes to.
+off, phones / emails / address line 1 empty or not, phones on the store's do-not-call list (and every number on
+another store's list, which must not count), bounces below or at the store's limit, consent opted out, expired or
+valid, vehicles owned or sold with contact types turned off - and for each contact type drawn, the customers
+`call_select_list` returns are exactly those `contactable_for_type` says yes to. (Nobody was contacted: the
+recycle days and call backs decide who is due among the contactable, tests/contacts/test_contact_log.py.)
 """
 
 from datetime import timedelta
@@ -19,6 +21,7 @@ from contacts.models import ConsentBasis
 from contacts.selectors import call_select_list
 from contacts.selectors.call_select import MAX_LIMIT
 from contacts.selectors.contactability import customer_contact_facts
+from contacts.services import do_not_call_add
 from customers.fields import EMAIL_FIELDS, PHONE_METHOD_FIELDS
 from customers.models import ContactMethodKind, Customer, CustomerStatus, Relationship, VinContactType
 from tests.contacts.factories import ContactMethodFactory, EmailBounceFactory, EmailConsentFactory
@@ -62,8 +65,12 @@ customer_spec = st.fixed_dictionaries(
         "other_child": st.sampled_from([False] * 5 + [True]),  # merged as spouse: stays on Call Select
         # Which values are on file: emails only, the drawn phones, address line 1, or all the drawn values.
         "reach": st.sampled_from(["emails"] * 4 + ["phones", "mail", "all"]),
-        "phones": st.fixed_dictionaries(
-            {field: st.sampled_from(["", "+13135550101"]) for field in PHONE_METHOD_FIELDS.values()}
+        "phones": st.fixed_dictionaries({field: st.sampled_from(["", "on"]) for field in PHONE_METHOD_FIELDS.values()}),
+        # Which of the customer's numbers are on the store's do-not-call list: none, all or some.
+        "do_not_call": st.one_of(
+            st.just([]),
+            st.just(list(PHONE_METHOD_FIELDS.values())),
+            st.lists(st.sampled_from(list(PHONE_METHOD_FIELDS.values())), unique=True, max_size=2),
         ),
         "address1": st.sampled_from(["", "12 Main St"]),
         "emails": st.fixed_dictionaries(dict.fromkeys(EMAIL_FIELDS, email_spec)),
@@ -115,16 +122,29 @@ def _address(kind, *, n, field):
     return f"c{n}.{field}@mail.example.com" if kind == "lower" else f"C{n}.{field.title()}@Mail.Example.com"
 
 
-def _make(store, spec, *, n, reason, parent, now):
+def _number(n, field):
+    """Each customer's own numbers (a listed number blocks everyone in the store who has it)."""
+    return f"+1313555{n:02d}{list(PHONE_METHOD_FIELDS.values()).index(field):02d}"
+
+
+def _make(store, spec, *, n, reason, parent, now, elsewhere):
     email_values = {field: _address(e["address"], n=n, field=field) for field, e in spec["emails"].items()}
+    phones = {
+        field: _number(n, field) if value and spec["reach"] in ("phones", "all") else ""
+        for field, value in spec["phones"].items()
+    }
     customer = CustomerFactory(
         dealership=store,
         status=CustomerStatus.ACTIVE if spec["active"] else CustomerStatus.INACTIVE,
         inactive_reason=None if spec["active"] else reason,
         address1=spec["address1"] if spec["reach"] in ("mail", "all") else "",
-        **{field: value if spec["reach"] in ("phones", "all") else "" for field, value in spec["phones"].items()},
+        **phones,
         **email_values,
     )
+    for field in PHONE_METHOD_FIELDS.values():
+        if field in spec["do_not_call"]:
+            do_not_call_add(dealership=store, number=_number(n, field))
+        do_not_call_add(dealership=elsewhere, number=_number(n, field))  # another store's list: never counts
     if spec["duplicate_child"] or spec["other_child"]:
         customer.merge_parent = parent
         customer.merge_relationship = Relationship.DUPLICATE if spec["duplicate_child"] else Relationship.SPOUSE
@@ -156,9 +176,11 @@ def test_call_select_lists_exactly_the_customers_the_function_says_are_contactab
         user = UserFactory()
         MembershipFactory(user=user, dealership=store)
         reason = TurnOffReasonFactory()
+        elsewhere = DealershipFactory()
         parent = CustomerFactory(dealership=store, cell_phone="", email1="", address1="")  # never eligible itself
         customers = [
-            _make(store, c, n=n, reason=reason, parent=parent, now=now) for n, c in enumerate(spec["customers"])
+            _make(store, c, n=n, reason=reason, parent=parent, now=now, elsewhere=elsewhere)
+            for n, c in enumerate(spec["customers"])
         ]
 
         loaded = list(Customer.objects.filter(pk__in=[c.pk for c in customers]).select_related("dealership"))

@@ -7,6 +7,7 @@ from customers.models import (
     Association,
     Country,
     Customer,
+    CustomerCreation,
     CustomerHistory,
     CustomerKind,
     Dealership,
@@ -177,3 +178,15 @@ class RepairOrderFactory(DjangoModelFactory):
     ro_number = factory.Sequence(lambda n: f"RO{n:07d}")
     labour_sale = "120.00"
     parts_sale = "80.00"
+
+
+class CustomerCreationFactory(DjangoModelFactory):
+    """A file created on the New customer screen (its form's one-time token)."""
+
+    class Meta:
+        model = CustomerCreation
+
+    customer = factory.SubFactory(CustomerFactory)
+    token = factory.Faker("uuid4", cast_to=None)
+    created_by = factory.SubFactory(UserFactory)
+    created_at = factory.LazyFunction(timezone.now)

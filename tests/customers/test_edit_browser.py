@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from customers.models import Customer, VerificationStamp
 from dms_sync.models import RemoveRequest, Suppression
@@ -34,7 +35,8 @@ def test_postal_autofill_remove_verify_save_and_history(live_server, browser_pag
     # 1. Postal code with a dash; leaving the field fills city and province (county blank for Canada).
     page.fill("#id_postal_code", "m5v-3l9")
     page.press("#id_postal_code", "Tab")
-    page.wait_for_function("document.querySelector('#id_city').value === 'Toronto'")
+    # Web-first assertions, not wait_for_function: the Content-Security-Policy forbids the eval it polls with.
+    expect(page.locator("#id_city")).to_have_value("Toronto", timeout=15_000)
     assert page.input_value("#id_postal_code") == "M5V 3L9"
     assert page.input_value("#id_state") == "ON"
     assert page.input_value("#id_county") == ""
@@ -50,16 +52,14 @@ def test_postal_autofill_remove_verify_save_and_history(live_server, browser_pag
 
     page.on("dialog", accept)
     page.click("a[data-remove=cell_phone]")
-    page.wait_for_function("document.querySelector('#id_cell_phone').value === ''")
+    expect(page.locator("#id_cell_phone")).to_have_value("", timeout=15_000)
     page.wait_for_selector("#history-panel tr[data-history-action=remove]")
     assert dialogs and "Remove Cell (416) 555-0123 permanently?" in dialogs[0]
     assert page.input_value("#id_city") == "Toronto"  # no reload: the unsaved autofill is still there
 
     # 3. Verified Info without a reload.
     page.click("#verify-button")
-    page.wait_for_function(
-        "document.querySelector('#last-verification').textContent.trim() === 'Last Verification: today'"
-    )
+    expect(page.locator("#last-verification")).to_have_text("Last Verification: today", timeout=15_000)
     page.wait_for_selector("#history-panel tr[data-history-action=verify]")
 
     # 4. Save: the address lands, and the history lists newest first.

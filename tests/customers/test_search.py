@@ -165,7 +165,7 @@ def test_duplicate_child_is_folded_under_parent_and_never_a_result(coordinator, 
 def test_opening_a_duplicate_child_lands_on_parent(coordinator, us_store, client_for):
     parent = CustomerFactory(dealership=us_store)
     child = CustomerFactory(dealership=us_store, merge_parent=parent, merge_relationship=Relationship.DUPLICATE)
-    response = client_for(coordinator).get(reverse("customers:search_open", args=[child.pk]))
+    response = client_for(coordinator).post(reverse("customers:search_open", args=[child.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("customers:profile", args=[parent.pk])
     assert Inquiry.objects.filter(customer=parent).count() == 1
@@ -176,22 +176,43 @@ def test_opening_a_duplicate_child_lands_on_parent(coordinator, us_store, client
 
 
 def test_single_exact_hit_opens_profile_and_records_inquiry(coordinator, us_store, client_for):
+    """The search box POSTs: one exact hit records the INQ and opens the profile in one step."""
     c = CustomerFactory(dealership=us_store, email1="only@mail.example.com")
     client = client_for(coordinator)
-    response = client.get(SEARCH, {"q": "ONLY@mail.example.com"}, follow=False)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("customers:search_open", args=[c.pk]))
-    assert not Inquiry.objects.exists()  # nothing recorded until the profile is opened
-
-    response = client.get(response["Location"])
+    response = client.post(SEARCH, {"q": "ONLY@mail.example.com"})
     assert response.status_code == 302
     assert response["Location"] == reverse("customers:profile", args=[c.pk])
     inquiry = Inquiry.objects.get()
     assert (inquiry.customer, inquiry.user) == (c, coordinator)
 
     # A double click is one inquiry.
-    client.get(reverse("customers:search_open", args=[c.pk]))
+    client.post(SEARCH, {"q": "ONLY@mail.example.com"})
+    client.post(reverse("customers:search_open", args=[c.pk]))
     assert Inquiry.objects.count() == 1
+
+
+def test_a_get_never_records_an_inquiry(coordinator, us_store, client_for):
+    """A GET changes nothing: an image tag or a link elsewhere cannot add an INQ."""
+    c = CustomerFactory(dealership=us_store, email1="only@mail.example.com")
+    client = client_for(coordinator)
+    listed = client.get(SEARCH, {"q": "ONLY@mail.example.com"})
+    assert listed.status_code == 200, "a GET lists the single exact hit instead of opening it"
+    body = listed.content.decode()
+    assert f'action="{reverse("customers:search_open", args=[c.pk])}"' in body
+    assert 'method="post"' in body
+    assert client.get(reverse("customers:search_open", args=[c.pk])).status_code == 405
+    assert not Inquiry.objects.exists()
+
+
+def test_the_search_box_posts_and_lands_on_the_results_page(coordinator, us_store, client_for):
+    """Several hits (or none): post/redirect/get, so the results page can be reloaded and bookmarked."""
+    CustomerFactory(dealership=us_store, last_name="Quinn")
+    CustomerFactory(dealership=us_store, last_name="Quinn")
+    client = client_for(coordinator)
+    response = client.post(SEARCH, {"q": "  quinn  "})
+    assert response.status_code == 302 and response["Location"] == f"{SEARCH}?q=quinn"
+    assert client.post(SEARCH, {"q": ""})["Location"] == SEARCH
+    assert not Inquiry.objects.exists()
 
 
 def test_result_list_shows_columns(coordinator, us_store, client_for):
@@ -212,7 +233,7 @@ def test_no_results_and_empty_query(coordinator, client_for):
 
 def test_nav_box_points_at_search(coordinator, client_for):
     body = client_for(coordinator).get(SEARCH).content.decode()
-    assert f'action="{SEARCH}"' in body
+    assert f'method="post" action="{SEARCH}"' in body
 
 
 def test_user_input_is_escaped(coordinator, client_for):
@@ -246,7 +267,7 @@ def test_search_follows_the_store_switcher(coordinator, us_store, ca_store, clie
 
 
 def test_opening_a_foreign_customer_is_404_and_records_nothing(us_coordinator, ca_customer, client_for):
-    response = client_for(us_coordinator).get(reverse("customers:search_open", args=[ca_customer.pk]))
+    response = client_for(us_coordinator).post(reverse("customers:search_open", args=[ca_customer.pk]))
     assert response.status_code == 404
     assert not Inquiry.objects.exists()
 

@@ -32,10 +32,11 @@ def test_search_opens_profile_then_merge_and_unmerge(live_server, browser_page, 
     box.fill("whitfield dana")
     box.press("Enter")
     page.wait_for_url(lambda url: "/customers/search/" in url)
-    assert page.locator("a[data-result-id]").count() == 2
+    assert page.locator("button[data-result-id]").count() == 2
+    assert not Inquiry.objects.exists(), "listing results records nothing"
 
-    # Open the parent from the results: INQ recorded, profile shown with the merge candidate.
-    page.locator(f"a[data-result-id='{parent.pk}']").click()
+    # Open the parent from the results (a small POST form): INQ recorded, profile shown with the merge candidate.
+    page.locator(f"button[data-result-id='{parent.pk}']").click()
     page.wait_for_url(live_server.url + reverse("customers:profile", args=[parent.pk]))
     assert Inquiry.objects.filter(customer=parent, user=user).count() == 1
     panel = page.locator("#merge-panel")

@@ -10,6 +10,8 @@ saved value shows on) carries the raw markup.
 
 import importlib
 import inspect
+import itertools
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -29,7 +31,7 @@ from tests.customers.factories import CustomerFactory, TurnOffReasonFactory, Veh
 
 from .hostile import BOUNDED, assert_escaped, hostile_text
 
-FORM_MODULES = ["customers.forms", "customers.forms_merge", "contacts.forms"]
+FORM_MODULES = ["customers.forms", "customers.forms_merge", "customers.forms_new", "contacts.forms"]
 
 
 def app_forms() -> dict[str, type[forms.Form]]:
@@ -85,6 +87,23 @@ def _edit(env):
     return "post", reverse("customers:edit", args=[customer.pk]), data
 
 
+_NEW_PHONES = itertools.count(100)
+
+
+def _new_customer(env):
+    """A fresh New customer form each time (its one-time token), with a phone no file of the store has."""
+    data = {
+        "dealership": env.store.pk,
+        "token": str(uuid.uuid4()),
+        "kind": "person",
+        "status": "active",
+        "first_name": "Nora",
+        "last_name": "Newcomer",
+        "cell_phone": f"(248) 555-{next(_NEW_PHONES) % 10000:04d}",
+    }
+    return "post", reverse("customers:new"), data
+
+
 # How each form is sent: (method, url, valid base data) from the shared objects. Hostile text replaces one field.
 HOW_TO_SEND = {
     "customers.forms.CustomerEditForm": _edit,
@@ -133,6 +152,7 @@ HOW_TO_SEND = {
         reverse("customers:unmerge", args=[env.merged_child.pk]),
         {"take_back": ["nope"]},
     ),
+    "customers.forms_new.NewCustomerForm": _new_customer,
     "contacts.forms.CallSelectForm": lambda env: (
         "get",
         reverse("contacts:call_select"),
@@ -142,6 +162,11 @@ HOW_TO_SEND = {
         "get",
         reverse("contacts:bounce_report"),
         {"dealership": env.store.pk, "date_from": "2026-01-01", "date_to": "2026-02-01"},
+    ),
+    "contacts.forms.ContactLogForm": lambda env: (
+        "post",
+        reverse("contacts:contact_log", args=[env.customer.pk]),
+        {"channel": "phone_out", "contact_type": "maintenance", "result": "left_message", "note": "voicemail"},
     ),
     "contacts.forms.EmailConsentForm": lambda env: (
         "post",
@@ -211,6 +236,8 @@ def _send(env, form_name, field, value):
     if response.status_code == 302:
         for page in SHOW_PAGES:
             assert_escaped(env.client.get(reverse(page, args=[env.customer.pk])), f"{page} after {where}")
+        location = response["Location"]  # where the saved value shows too (e.g. a new file's profile)
+        assert_escaped(env.client.get(location), f"{location} after {where}")
     return response
 
 
@@ -264,6 +291,9 @@ QUERY_PARAMS = [
     ("customers:profile", "customer", "page"),
     ("customers:merge", "customer", "add"),
     ("contacts:consent", "customer", "email"),
+    ("contacts:contact_history", "customer", "page"),
+    ("contacts:contact_log", "customer", "next"),
+    ("contacts:contact_log", "customer", "vehicle"),
     ("postal:lookup", None, "code"),
 ]
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from contacts.models import EmailBounce
 from contacts.views.hooks import MAX_BODY_BYTES
-from tests.contacts.test_bounce_webhook import SECRET, URL, event, sign
+from tests.contacts.test_bounce_webhook import SECRET, URL, event, signed_headers
 from tests.customers.factories import DealershipFactory
 
 from .hostile import BOUNDED, hostile_text
@@ -30,9 +30,9 @@ def send(body: bytes, *, signed=True, content_type="application/json"):
     """signed: True (the store's secret), False (no header) or "forged" (well-formed, wrong digest)."""
     headers = {}
     if signed == "forged":
-        headers["HTTP_X_DEALERMINE_SIGNATURE"] = "sha256=" + "0" * 64
+        headers = signed_headers(body, signature="v1=" + "0" * 64)
     elif signed:
-        headers["HTTP_X_DEALERMINE_SIGNATURE"] = sign(body)
+        headers = signed_headers(body)
     return Client().post(URL, data=body, content_type=content_type, **headers)
 
 
@@ -86,7 +86,7 @@ def test_an_oversized_body_is_413_before_parsing(store):
 def test_a_lying_content_length_is_not_trusted(store):
     body = json.dumps({"dealership": "lakeside", "events": [event(1)]}).encode()
     response = Client().generic(
-        "POST", URL, body, content_type="application/json", HTTP_X_DEALERMINE_SIGNATURE=sign(body), CONTENT_LENGTH="-5"
+        "POST", URL, body, content_type="application/json", CONTENT_LENGTH="-5", **signed_headers(body)
     )
     assert response.status_code < 500
 

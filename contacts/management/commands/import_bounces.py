@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from contacts.services import ImportFormatError, bounces_import_csv
+from dealermine.paths import store_code_argument
 
 from ._common import dealership_by_code, open_csv
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dealership", required=True, help="Store code.")
+        parser.add_argument("--dealership", required=True, type=store_code_argument, help="Store code.")
         parser.add_argument("file", help="CSV file (UTF-8).")
 
     def handle(self, *args, dealership, file, **options):

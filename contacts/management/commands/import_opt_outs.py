@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from contacts.services import ImportFormatError, opt_out_reason_get, opt_outs_import
+from dealermine.paths import store_code_argument
 
 from ._common import dealership_by_code, open_csv
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dealership", required=True, help="Store code.")
+        parser.add_argument("--dealership", required=True, type=store_code_argument, help="Store code.")
         parser.add_argument(
             "--reason", default="", help="Turn Off reason code (active, for contact methods). Default: OPTOUT."
         )

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from contacts.selectors.contact_history import contact_history_rows_of, last_contact_pick
 from contacts.selectors.email import EmailStatus, email_status_build
 from dms_sync.models import RemoveStatus
 
@@ -259,6 +260,8 @@ def profile_build(*, customer: Customer, now: datetime) -> ProfileData:
     last_change = _stamp(history, fallback=HistorySource(source).label if source in HistorySource.values else "")
     if last_change and history.get("label"):
         last_change = Stamp(at=last_change.at, by=history["label"])
+    if last_change:
+        last_change = Stamp(at=last_change.at, by=last_change.by, action=history.get("action") or "")
     entered_by = (customer.entered_by_name or _user_display(customer.entered_by)) if customer.is_prospect else ""
     language = Language(customer.language).label if customer.language in Language.values else customer.language
 
@@ -268,7 +271,11 @@ def profile_build(*, customer: Customer, now: datetime) -> ProfileData:
         customer, last_verified_at=verification.at if verification else None, now=now, methods_off=methods_off
     )
     vehicles = _vehicles(customer, _rows(customer.vehicle_rows), _rows(customer.vehicle_type_rows))
-    facts = contact_facts_build(customer=customer, methods_off=methods_off, emails=emails, vehicles=vehicles)
+    do_not_call = frozenset(r["number"] for r in _rows(customer.do_not_call_rows))
+    facts = contact_facts_build(
+        customer=customer, methods_off=methods_off, emails=emails, vehicles=vehicles, do_not_call=do_not_call
+    )
+    contact_history = contact_history_rows_of(_rows(customer.contact_rows))
     methods = contact_method_states_build(customer=customer, rows=method_rows, preferred=preferred, facts=facts)
     return ProfileData(
         customer=customer,
@@ -303,6 +310,14 @@ def profile_build(*, customer: Customer, now: datetime) -> ProfileData:
         ),
         inactive_since=customer.inactivated_at,
         inactivated_by=_user_display(customer.inactivated_by),
+        contact_history=contact_history,
+        contact_count=customer.contact_count or 0,
+        last_contact=last_contact_pick(
+            latest=contact_history[0] if contact_history else None,
+            dms_date=customer.last_contact_date,
+            time_zone=store.time_zone,
+        ),
+        last_inquiry_user_id=(customer.last_inquiry or {}).get("user_id"),
     )
 
 

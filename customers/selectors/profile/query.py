@@ -1,7 +1,8 @@
 """The profile's one SQL query: the customer row with its store, inactive reason, advisor, merge parent and
 "entered by" user joined, and correlated subqueries for the latest verification / inquiry / history entry, the
 bounce counts and consent of each email, and small JSON arrays for the lists (contact methods, remove requests,
-associations in both directions, the merge family, the vehicles and their VIN contact types). The number of
+associations in both directions, the merge family, the vehicles and their VIN contact types, the newest contacts
+of the contact history, the customer's numbers on the store's do-not-call list). The number of
 queries is therefore the same for a customer with one vehicle or fifty, one bounce or a thousand
 (tests/customers/test_profile.py). `assembly.profile_build` turns the row into the read model.
 """
@@ -15,6 +16,7 @@ from django.db.models import (
     F,
     JSONField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -22,10 +24,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, JSONObject, Lower
 
-from contacts.models import ContactMethod, EmailBounce, EmailConsent
+from contacts.models import ContactLog, ContactMethod, DoNotCallNumber, EmailBounce, EmailConsent
+from contacts.selectors.contact_history import CONTACT_ROW_FIELDS, recent_contact_logs
 from dms_sync.models import RemoveRequest
 
-from ...fields import EMAIL_FIELDS
+from ...fields import EMAIL_FIELDS, PHONE_METHOD_FIELDS
 from ...models import (
     Association,
     Customer,
@@ -126,6 +129,7 @@ def profile_queryset() -> QuerySet[Customer]:
                 Inquiry.objects.filter(customer=OuterRef("pk")),
                 order_by="-created_at",
                 at="created_at",
+                user_id="user_id",
                 **_user_fields("user"),
             ),
             last_change=_json_latest(
@@ -134,6 +138,7 @@ def profile_queryset() -> QuerySet[Customer]:
                 at="created_at",
                 label="actor_label",
                 source="source",
+                action="action",
                 **_user_fields("actor"),
             ),
             contact_method_rows=_json_rows(
@@ -211,8 +216,24 @@ def profile_queryset() -> QuerySet[Customer]:
                 RepairOrder.objects.filter(customer=OuterRef("pk"), dealership=OuterRef("dealership")),
                 group_by="customer",
             ),
+            # The newest contacts (the Contact History panel and "Last contact") and how many there are.
+            contact_rows=_json_rows(recent_contact_logs(), group_by="customer", **CONTACT_ROW_FIELDS),
+            contact_count=_count(ContactLog.objects.filter(customer=OuterRef("pk")), group_by="customer"),
+            # The customer's numbers on the store's do-not-call list (contactability).
+            do_not_call_rows=_json_rows(
+                DoNotCallNumber.objects.filter(dealership=OuterRef("dealership")).filter(_any_number_is_outer_phone()),
+                group_by="dealership",
+                number="number",
+            ),
         )
     )
+
+
+def _any_number_is_outer_phone() -> Q:
+    condition = Q()
+    for field in PHONE_METHOD_FIELDS.values():
+        condition |= Q(number=OuterRef(field))
+    return condition
 
 
 # Built and compiled once per connection, then a prepared statement on PostgreSQL: compiling this query cost more

@@ -49,11 +49,13 @@ def contact_facts_build(
     methods_off: Mapping[str, str],
     emails: Sequence[EmailStatus],
     vehicles: Sequence[VehicleState] = (),
+    do_not_call: frozenset[str] = frozenset(),
 ) -> CustomerFacts:
     """The contactability facts of a customer out of what a screen already loaded.
 
     `methods_off` are the methods the screen shows (a duplicate child shows its parent's); `emails` the statuses
-    of the addresses on file; `customer.dealership` must be loaded (the bounce limit is read there)."""
+    of the addresses on file; `do_not_call` the customer's numbers on the store's do-not-call list;
+    `customer.dealership` must be loaded (the bounce limit is read there)."""
     return CustomerFacts(
         is_active=customer.is_active,
         is_duplicate_child=customer.is_duplicate_child,
@@ -70,6 +72,7 @@ def contact_facts_build(
             )
             for v in vehicles
         ),
+        do_not_call=frozenset(do_not_call),
     )
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
 from contacts.contactability import Answer, Blocker
+from contacts.selectors.contact_history import ContactHistoryRow, LastContactShown
 from contacts.selectors.email import EmailStatus
 from dms_sync.models import RemoveStatus
 
 from ...models import Customer, Dealership, Vehicle
+
+#: How long after opening a file from a search the profile offers to log the call as inbound in one click.
+INBOUND_WINDOW = timedelta(minutes=30)
 
 #: Reasons about the customer as a whole (shown once, in a banner), not about one method.
 CUSTOMER_BLOCKERS = frozenset({Blocker.INACTIVE, Blocker.DUPLICATE_CHILD})
@@ -31,6 +35,8 @@ class Stamp:
 
     at: datetime
     by: str
+    #: The last change's audit action (customers.models.AuditAction), e.g. "create" for a file nobody changed since.
+    action: str = ""
 
 
 @dataclass(frozen=True)
@@ -199,6 +205,25 @@ class ProfileData:
     preferred_note: str = ""
     inactive_since: datetime | None = None
     inactivated_by: str = ""
+    #: The newest contacts of the contact history (contacts.selectors.contact_history), newest first, and how many
+    #: there are in all (the Contact History page lists them all).
+    contact_history: list[ContactHistoryRow] = field(default_factory=list)
+    contact_count: int = 0
+    #: "Last contact": the newest logged contact or the DMS's later date (None: never).
+    last_contact: LastContactShown | None = None
+    #: Who recorded the last inquiry (opened the file from a search), for the one-click inbound log.
+    last_inquiry_user_id: int | None = None
+
+    def offers_inbound_log(self, user_id: int | None) -> bool:
+        """The user opened this file from a search within the last INBOUND_WINDOW and has logged no contact since:
+        the customer is probably on the phone, and one click logs the inbound call."""
+        inquiry = self.last_inquiry
+        if inquiry is None or user_id is None or self.last_inquiry_user_id != user_id:
+            return False
+        if inquiry.at < self.now - INBOUND_WINDOW:
+            return False
+        latest = self.contact_history[0] if self.contact_history else None
+        return latest is None or latest.at < inquiry.at
 
     @cached_property
     def contact_methods_off(self) -> list[ContactMethodState]:

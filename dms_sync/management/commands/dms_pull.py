@@ -6,6 +6,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from customers.models import Dealership
+from dealermine.paths import store_code_argument
 from dms_sync.adapters import AdapterError
 from dms_sync.services.pull import SyncAlreadyRunning, dms_pull
 
@@ -14,7 +15,7 @@ class Command(BaseCommand):
     help = "Pull customers, vehicles and repair orders from a store's DMS now (exit status 1 when the run fails)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--dealership", required=True, help="Store code.")
+        parser.add_argument("--dealership", required=True, type=store_code_argument, help="Store code.")
         parser.add_argument(
             "--path", default=None, help="File drop: an extract folder (with manifest.json), or a drop root."
         )

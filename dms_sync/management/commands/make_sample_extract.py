@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from customers.models import Dealership
+from dealermine.paths import store_code_argument
 from dms_sync.sample_extract import ExtractSpec, extract_write
 
 
@@ -16,7 +17,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dealership", required=True, help="Store code (the store need not exist).")
+        parser.add_argument(
+            "--dealership", required=True, type=store_code_argument, help="Store code (the store need not exist)."
+        )
         parser.add_argument("--customers", type=int, required=True)
         parser.add_argument("--out", required=True, help="Drop root; the extract goes to <out>/<CODE>/<YYYYMMDD>/.")
         parser.add_argument("--messy-share", type=float, default=0.0, help="Share of deliberately bad rows (0-1).")

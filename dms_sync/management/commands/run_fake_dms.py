@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from customers.models import Dealership, DmsAdapter
+from dealermine.paths import store_code_argument
 from dms_sync.sample_extract import ExtractSpec, extract_generate
 
 #: --misbehave choices -> (fault kind, where) of tests/support/fake_dms.py, switched on for good.
@@ -29,7 +30,12 @@ class Command(BaseCommand):
     help = "Serve a fake DMS HTTP API (client credentials, changedSince paging, remove requests) on 127.0.0.1."
 
     def add_arguments(self, parser):
-        parser.add_argument("--dealership", required=True, help="Store code whose customers the fake DMS holds.")
+        parser.add_argument(
+            "--dealership",
+            required=True,
+            type=store_code_argument,
+            help="Store code whose customers the fake DMS holds.",
+        )
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--customers", type=int, default=200)
         parser.add_argument("--seed", type=int, default=42)
