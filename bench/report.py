@@ -319,7 +319,32 @@ def _outbox_section(ob: dict, title: str = "Outbox (remove requests to the DMS)"
     return lines, targets
 
 
-ANALYSIS = """## Why the misses, and the proposed fixes
+ANALYSIS = """## 2026-11-30 against 2026-11-22
+
+The default run above (10,000 customers) and the 1M import run were made on 2026-11-30 on the code that has
+the field registry and one writer per kind of state change (issue 15), the three-way merge with the DMS
+(issue 16), and the new screens and hardening (issues 17, 18, 20). The 1M pages section is still the
+2026-11-22 run.
+
+- **The nightly pull at 1M customers (PostgreSQL):** first import 164.3 s (166.8 s on 2026-11-22), unchanged
+  re-run 17.6 s (19.1 s; target <= 20 s), 1%-changed run 22.4 s (30.4 s). The three-way merge costs nothing
+  measurable on rows whose hash is unchanged (most rows); finding repeated customers before anything is applied
+  adds ~0.5 s per million rows to the manifest's count pass. The 1%-changed run got faster because updates are
+  set-based (`dealermine.bulk.bulk_update`: COPY into a staging table, one `UPDATE ... FROM`; 10,000 customers
+  with 7 fields took 19-24 s through Django's CASE-per-field `bulk_update`, 0.6-0.8 s this way).
+- **Pages, 10 users, share of the floor view's rate** (2026-11-22 -> 2026-11-30): profile 30% -> 25%,
+  Customer Information 12% -> 12%, search by name 28% -> 33%, phone 35% -> 33%, email 28% -> 36%, DMS number
+  30% -> 30%, VIN 21% -> 27%, postal code 21% -> 28%, Call Select 7% -> 4%. The floor view itself now runs the
+  hardening middleware (input cleaning, CSP, no-store, the lockout handler) and served 326 req/s against
+  475-643 on 2026-11-22 with the same 2 workers; that lifts every ratio a little. The restructuring of issue 15
+  was compared apart, request by request under callgrind on identical data (old code against new): Customer
+  Information +0.2% instructions, searches 0%, Call Select +0.1%, profile +4.5% (the contact-method indicators
+  that now show contactability's answer). What lowered the profile and Call Select in this run is what they
+  show now (issue 18): the profile's Contact History panel and do-not-call facts, and Call Select's recycle
+  periods, call backs first, local time and calling hours (two statements: call backs due, then the rest).
+  Issue 21 (speed) takes these pages on.
+
+## Why the misses, and the proposed fixes
 
 Causes below come from cProfile runs and EXPLAIN ANALYZE on this machine, on the runs named in each point.
 The machine is a shared VM whose speed varies by the hour (the same COPY ran at 594k rows/s in the morning
