@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""`make screenshots`: PNGs of a few demo Customer Profiles and of New customer, written to docs/screenshots/.
+"""`make screenshots`: PNGs of demo profiles, New customer, Call Select and Contact History, in docs/screenshots/
 
 Loads the demo data into a throwaway SQLite database (never your db.sqlite3), adds a little showcase data
 that the demo does not generate (a merge family, DMS remove requests, an inquiry) to that throwaway
@@ -223,12 +223,15 @@ def capture(base: str, targets: dict, out: Path, new_customer: dict) -> list[Pat
         page.screenshot(path=str(path))
         written.append(path)
         written += capture_new_customer(page, base, out, new_customer)
+        written += capture_contacts(page, base, out, new_customer["contacted"])
         browser.close()
     return written
 
 
 def new_customer_example() -> dict:
     """A demo customer whose phone and name the New customer shots type again (read before Playwright starts)."""
+    from django.db.models import Count
+
     from customers.models import Customer
 
     existing = (
@@ -238,7 +241,37 @@ def new_customer_example() -> dict:
         .order_by("pk")
         .first()
     )
-    return {"cell_phone": existing.cell_phone, "first_name": existing.first_name, "last_name": existing.last_name}
+    contacted = (
+        Customer.objects.filter(dealership__code="maple-ridge", merge_parent__isnull=True)
+        .annotate(logged=Count("contact_logs"))
+        .order_by("-logged", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return {
+        "cell_phone": existing.cell_phone,
+        "first_name": existing.first_name,
+        "last_name": existing.last_name,
+        "contacted": contacted,
+    }
+
+
+def capture_contacts(page, base: str, out: Path, contacted: int) -> list[Path]:
+    """Call Select as a work list (today's list of the first store, why each is due, local time, log a call) and
+    a customer's Contact History."""
+    written = []
+    page.goto(f"{base}/call-select/")
+    page.get_by_role("button", name="Select", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    path = out / "call-select.png"
+    page.screenshot(path=str(path))
+    written.append(path)
+    page.goto(f"{base}/customers/{contacted}/contacts/")
+    page.wait_for_load_state("networkidle")
+    path = out / "contact-history.png"
+    page.screenshot(path=str(path))
+    written.append(path)
+    return written
 
 
 def capture_new_customer(page, base: str, out: Path, existing: dict) -> list[Path]:
