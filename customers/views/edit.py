@@ -126,6 +126,7 @@ def _contact_rows(customer, form):
                 "field": form[name],
                 "ext": form["work_ext"] if name == "work_phone" else None,
                 "current": current,
+                "is_phone": name in PHONE_FIELDS,
                 "display": phone_display(current) if name in PHONE_FIELDS else current,
             }
         )

@@ -81,6 +81,8 @@ def customer_remove_view(request, pk, field):
     message = f"{label} {display} was removed permanently.{request_note}"
     if "preferred_contact_method" in result.cleared:
         message += " It was the only value of the preferred method, so no method is preferred now."
+    if "default_email" in result.unticked:
+        message += " Default Email was unticked: it needs an Email 1."
     if wants_json(request):
         return JsonResponse(
             {
@@ -90,6 +92,7 @@ def customer_remove_view(request, pk, field):
                 "version": result.customer.version,
                 "original": original_sign(result.customer),
                 "cleared": result.cleared,
+                "unticked": result.unticked,
                 "remove_request": result.remove_request.get_status_display() if result.remove_request else None,
                 "history_html": _history_html(request, result.customer),
                 "removed_html": removed_values_html(request, result.customer),

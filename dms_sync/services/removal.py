@@ -36,6 +36,8 @@ class RemoveResult:
     remove_request: object | None
     #: Every field emptied, the removed one first, then what went with it (work extension, preferred method).
     cleared: list[str] = dataclasses.field(default_factory=list)
+    #: Checkboxes unticked with it (Default Email when Email 1 is removed: it requires an Email 1).
+    unticked: list[str] = dataclasses.field(default_factory=list)
 
 
 def removable_value_normalize(*, customer, field, value) -> str:
@@ -64,7 +66,8 @@ def customer_value_remove(*, customer, field, actor, expected_value=None) -> Rem
     history entry, the Suppression and (with a DMS number) the RemoveRequest outbox row. `expected_value`
     (what the confirm step showed) guards against removing a number someone changed meanwhile. When the
     removed value was the only one of the preferred contact method, the preference is cleared in the same
-    save (the star never sits on "no number on file"). Each cleared field counts as a person's edit.
+    save (the star never sits on "no number on file"); removing Email 1 unticks Default Email (which requires
+    an Email 1) in the same save and history entry. Each cleared field counts as a person's edit.
     The caller's `customer` is updated with what was saved.
     """
     if field not in REMOVABLE_FIELDS:
@@ -86,8 +89,16 @@ def customer_value_remove(*, customer, field, actor, expected_value=None) -> Rem
     changes = [Change(name, getattr(current, name), "") for name in cleared]
     for name in cleared:
         setattr(current, name, "")
+    update_fields = [*cleared]
+    unticked = []
+    if field == "email1" and current.default_email:
+        # Default Email requires an Email 1: left checked, every later save of the screen would fail.
+        changes.append(Change("default_email", True, False))
+        current.default_email = False
+        unticked.append("default_email")
+        update_fields.append("default_email")
     person_edits_stamp(current, changes, now=now)
-    update_fields = [*cleared, *STAMP_FIELDS, "version", "updated_at"]
+    update_fields += [*STAMP_FIELDS, "version", "updated_at"]
     if method := preferred_method_without_value(current):
         changes.append(Change("preferred_contact_method", method, ""))
         current.preferred_contact_method = ""
@@ -102,4 +113,11 @@ def customer_value_remove(*, customer, field, actor, expected_value=None) -> Rem
     history_record(customer=current, actor=actor, action=AuditAction.REMOVE, changes=changes, note=note, now=now)
     for name in update_fields:
         setattr(customer, name, getattr(current, name))
-    return RemoveResult(customer=current, field=field, value=normalized, remove_request=request, cleared=cleared)
+    return RemoveResult(
+        customer=current,
+        field=field,
+        value=normalized,
+        remove_request=request,
+        cleared=cleared,
+        unticked=unticked,
+    )

@@ -1,6 +1,17 @@
 // Customer Information: progressive enhancement only. Without this file every action is a plain
 // form POST (or a confirm page for the remove X); with it, the postal lookup fills the address,
 // and Verified Info and the remove X work without a full reload.
+//
+// No lost work. The page's other actions (set preferred, turn off/on, VIN types, associations, the X,
+// Verified Info, lifts) are separate forms/links that reload or leave the page, which discards what was
+// typed in the main form. The simplest robust fix is to block them while the main form differs from what
+// was loaded ("Save or undo your changes first"), rather than carrying the typed edits along with every
+// action: the server keeps one plain POST per action (nothing changes for no-JS users), and nothing can be
+// saved half-way. "Dirty" is a comparison with a snapshot taken at load (and after an X), so undoing a
+// change by hand re-enables the actions. A form re-rendered with errors (data-unsaved) holds unsaved work
+// from the start. Leaving the page with unsaved edits asks first (beforeunload), except through Save.
+// Enter in Postal/Zip runs the lookup instead of submitting, and Save waits for a pending lookup so the
+// saved city and province are the looked-up ones.
 (() => {
   "use strict";
   const form = document.getElementById("customer-form");
@@ -26,6 +37,15 @@
     form.parentNode.insertBefore(holder, form);
   }
 
+  // A message beside what caused it (the Verified Info button, a contact row's X).
+  function announceAt(target, message, kind = "success") {
+    if (!target) return announce(message, kind);
+    if (statusBox) statusBox.textContent = message;
+    target.textContent = message;
+    target.classList.remove("text-success", "text-danger");
+    target.classList.add(kind === "danger" ? "text-danger" : "text-success");
+  }
+
   function replaceHistory(html) {
     const panel = document.getElementById("history-panel");
     if (panel && typeof html === "string") panel.innerHTML = html;
@@ -34,9 +54,21 @@
   // --- Postal/Zip lookup on leaving the field -------------------------------------------------------
   const postal = form.querySelector("[data-postal-lookup]");
   const postalStatus = document.getElementById("postal-status");
-  let lastLookup = null;
+  // The loaded code counts as looked up: leaving it unchanged does not rewrite the address.
+  let lastLookup = postal ? postal.value.trim() || null : null;
+  let pendingLookup = null;
 
-  async function postalLookup() {
+  function postalLookup() {
+    if (!pendingLookup) {
+      pendingLookup = runPostalLookup().finally(() => {
+        pendingLookup = null;
+        refreshDirty();
+      });
+    }
+    return pendingLookup;
+  }
+
+  async function runPostalLookup() {
     const code = postal.value.trim();
     if (!code || code === lastLookup) return;
     lastLookup = code;
@@ -74,6 +106,136 @@
   if (postal) {
     postal.addEventListener("change", postalLookup);
     postal.addEventListener("blur", postalLookup);
+    // Enter fills City/Province from the postal data instead of saving the new code with the old city.
+    postal.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      postalLookup();
+    });
+  }
+
+  // --- Unsaved edits: other actions wait, leaving asks first ----------------------------------------
+  const container = form.parentNode;
+  const ignored = new Set(["csrfmiddlewaretoken", "version", "original"]);
+  const startedDirty = form.hasAttribute("data-unsaved");
+  let dirty = false;
+  let submitting = false;
+
+  function snapshot() {
+    const parts = [];
+    for (const el of form.elements) {
+      if (!el.name || ignored.has(el.name) || el.tagName === "BUTTON") continue;
+      parts.push(`${el.name}=${el.type === "checkbox" || el.type === "radio" ? el.checked : el.value}`);
+    }
+    return parts.join("\n");
+  }
+  let loaded = snapshot();
+
+  const blockedButtons = () =>
+    [
+      ...container.querySelectorAll("form:not(#customer-form) button, form:not(#customer-form) input[type=submit]"),
+      document.getElementById("verify-button"),
+    ].filter(Boolean);
+  const blockedLinks = () =>
+    container.querySelectorAll("a[data-remove], #vin-contact-types a[href], #removed-values a[href]");
+
+  // One note per place holding a blocked action (a panel, or the Verified Info box), hidden while clean.
+  const notes = new Map();
+  function noteFor(control) {
+    const region = control.closest("#verified-info") || control.closest("section") || control.parentElement;
+    if (!notes.has(region)) {
+      const note = document.createElement("p");
+      note.className = "dm-dirty-note small mb-1";
+      note.setAttribute("data-dirty-note", "");
+      note.textContent = "Save or undo your changes first";
+      note.hidden = true;
+      const heading = region.tagName === "SECTION" ? region.querySelector("h2") : null;
+      if (heading) heading.after(note);
+      else region.prepend(note);
+      notes.set(region, note);
+    }
+    return notes.get(region);
+  }
+
+  function applyDirty() {
+    for (const button of blockedButtons()) {
+      if (dirty) {
+        if (!button.disabled) {
+          button.disabled = true;
+          button.dataset.dirtyBlocked = "";
+        }
+      } else if ("dirtyBlocked" in button.dataset) {
+        button.disabled = false;
+        delete button.dataset.dirtyBlocked;
+      }
+      noteFor(button).hidden = !dirty;
+    }
+    for (const link of blockedLinks()) {
+      link.classList.toggle("dm-blocked", dirty);
+      if (dirty) {
+        link.setAttribute("aria-disabled", "true");
+        link.setAttribute("tabindex", "-1");
+      } else {
+        link.removeAttribute("aria-disabled");
+        link.removeAttribute("tabindex");
+      }
+      noteFor(link).hidden = !dirty;
+    }
+  }
+
+  function refreshDirty() {
+    const now = startedDirty || snapshot() !== loaded;
+    if (now === dirty) return;
+    dirty = now;
+    applyDirty();
+  }
+
+  // After an action that changed the form itself (the X), what is shown is what is stored.
+  function markClean() {
+    loaded = snapshot();
+    refreshDirty();
+  }
+
+  form.addEventListener("input", refreshDirty);
+  form.addEventListener("change", refreshDirty);
+  // A blocked link could still be reached by keyboard history or a stale focus: refuse it while dirty.
+  container.addEventListener(
+    "click",
+    (event) => {
+      if (dirty && event.target.closest("a.dm-blocked")) event.preventDefault();
+    },
+    true,
+  );
+  window.addEventListener("beforeunload", (event) => {
+    if (!dirty || submitting) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+  form.addEventListener("submit", async (event) => {
+    const code = postal ? postal.value.trim() : "";
+    if (pendingLookup || (code && code !== lastLookup)) {
+      // Save with the looked-up City/Province, not the old ones.
+      event.preventDefault();
+      await postalLookup();
+      submitting = true;
+      form.submit();
+      return;
+    }
+    submitting = true;
+  });
+  refreshDirty();
+
+  // --- A phone blanked by hand is not removed for good -------------------------------------------------
+  for (const note of form.querySelectorAll("[data-blank-note]")) {
+    const input = field(note.dataset.blankNote);
+    if (!input) continue;
+    const described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    input.setAttribute("aria-describedby", [...described, note.id].join(" "));
+    const sync = () => {
+      note.hidden = input.value.trim() !== "";
+    };
+    input.addEventListener("input", sync);
+    sync();
   }
 
   // --- Inactive Reason only matters for an inactive customer ------------------------------------------
@@ -90,9 +252,11 @@
 
   // --- Verified Info ---------------------------------------------------------------------------------
   const verifyForm = document.getElementById("verify-form");
+  const verifyStatus = document.getElementById("verify-status");
   if (verifyForm) {
     verifyForm.addEventListener("submit", async (event) => {
       event.preventDefault();
+      if (dirty) return;
       const button = document.getElementById("verify-button");
       if (button) button.disabled = true;
       try {
@@ -107,11 +271,11 @@
         document.getElementById("last-verification").textContent = data.label;
         if (button) button.title = `Last verified ${data.verified_at_display}`;
         replaceHistory(data.history_html);
-        announce("Verified Info stamped.");
+        announceAt(verifyStatus, "Verified Info stamped.");
       } catch (error) {
-        announce(`Verified Info was not stamped: ${error.message}`, "danger");
+        announceAt(verifyStatus, `Verified Info was not stamped: ${error.message}`, "danger");
       } finally {
-        if (button) button.disabled = false;
+        if (button && !dirty) button.disabled = false;
       }
     });
   }
@@ -121,7 +285,9 @@
     const link = event.target.closest("a[data-remove]");
     if (!link) return;
     event.preventDefault();
+    if (dirty) return;
     const label = link.dataset.label;
+    const rowStatus = container.querySelector(`[data-remove-status="${link.dataset.remove}"]`);
     const question =
       `Remove ${label} ${link.dataset.display} permanently?\n\n` +
       "It is cleared now, recorded in the history, never re-added by the DMS pull, and a remove request goes to the DMS.";
@@ -135,19 +301,26 @@
       data = await response.json();
       if (!response.ok || !data.ok) throw new Error(data.message || `HTTP ${response.status}`);
     } catch (error) {
-      announce(`${label} was not removed: ${error.message}`, "danger");
+      announceAt(rowStatus, `${label} was not removed: ${error.message}`, "danger");
       return;
     }
     for (const name of data.cleared) {
       const input = field(name);
       if (input) input.value = "";
     }
+    for (const name of data.unticked || []) {
+      const box = field(name);
+      if (box) box.checked = false;
+    }
+    const blankNote = form.querySelector(`[data-blank-note="${data.field}"]`);
+    if (blankNote) blankNote.remove();
     field("version").value = data.version;
     field("original").value = data.original;
     link.remove();
     replaceHistory(data.history_html);
     const removed = document.getElementById("removed-values");
     if (removed && typeof data.removed_html === "string") removed.outerHTML = data.removed_html;
-    announce(data.message);
+    markClean();
+    announceAt(rowStatus, data.message);
   });
 })();

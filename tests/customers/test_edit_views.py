@@ -282,6 +282,68 @@ def test_remove_with_js_returns_json_with_the_new_version_and_history(client_for
 
 
 @pytest.mark.django_db
+def test_removing_email_1_unticks_default_email_in_the_same_entry_and_saves_work_after(
+    client_for, coordinator, us_customer
+):
+    Customer.objects.filter(pk=us_customer.pk).update(default_email=True)
+    client = client_for(coordinator)
+    url = reverse("customers:remove", args=[us_customer.pk, "email1"])
+    response = client.post(url, {"value": us_customer.email1}, **JSON)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["cleared"] == ["email1"] and data["unticked"] == ["default_email"]
+    assert "Default Email was unticked: it needs an Email 1." in data["message"]
+    us_customer.refresh_from_db()
+    assert (us_customer.email1, us_customer.default_email, us_customer.version) == ("", False, 2)
+    entry = CustomerHistory.objects.get(customer=us_customer)
+    assert entry.action == "remove" and {"email1", "default_email"} <= set(shown(entry))
+    # The next Save of the screen is not refused for the missing Email 1.
+    save = client.post(edit_url(us_customer), form_data(client, us_customer, first_name="Robert"))
+    assert save.status_code == 302
+    assert Customer.objects.get(pk=us_customer.pk).first_name == "Robert"
+
+
+@pytest.mark.django_db
+def test_removing_email_1_without_js_says_default_email_was_unticked(client_for, coordinator, us_customer):
+    Customer.objects.filter(pk=us_customer.pk).update(default_email=True)
+    client = client_for(coordinator)
+    url = reverse("customers:remove", args=[us_customer.pk, "email1"])
+    response = client.post(url, {"value": us_customer.email1}, follow=True)
+    assert response.status_code == 200
+    assert "Default Email was unticked" in response.content.decode()
+    assert not Customer.objects.get(pk=us_customer.pk).default_email
+
+
+@pytest.mark.django_db
+def test_removing_email_2_leaves_default_email_alone(client_for, coordinator, us_customer):
+    Customer.objects.filter(pk=us_customer.pk).update(default_email=True, email2="b@example.com")
+    client = client_for(coordinator)
+    url = reverse("customers:remove", args=[us_customer.pk, "email2"])
+    data = client.post(url, {"value": "b@example.com"}, **JSON).json()
+    assert data["ok"] and data["unticked"] == []
+    assert Customer.objects.get(pk=us_customer.pk).default_email
+
+
+@pytest.mark.django_db
+def test_plain_posts_of_the_other_actions_still_work_without_js(client_for, coordinator, us_customer):
+    """The script blocks actions while the form has unsaved edits; the server keeps one plain POST each."""
+    client = client_for(coordinator)
+    page = client.get(edit_url(us_customer)).content.decode()
+    assert "Saves Name, Contact, Address and Other information" in page
+    assert 'id="verify-status"' in page and "dm-save-bar" in page
+    assert "use the X to remove it for good" in page
+    response = client.post(
+        reverse("customers:preferred_method", args=[us_customer.pk]), {"preferred_contact_method": ""}
+    )
+    assert response.status_code == 302
+    response = client.post(reverse("customers:verify", args=[us_customer.pk]))
+    assert response.status_code == 302 and response["Location"].endswith("#verified-info")
+    response = client.post(edit_url(us_customer), form_data(client, us_customer, first_name="Robert"))
+    assert response.status_code == 302
+    assert Customer.objects.get(pk=us_customer.pk).first_name == "Robert"
+
+
+@pytest.mark.django_db
 def test_remove_refuses_a_value_changed_meanwhile(client_for, coordinator, us_customer):
     client = client_for(coordinator)
     url = reverse("customers:remove", args=[us_customer.pk, "cell_phone"])
