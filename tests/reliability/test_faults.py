@@ -58,6 +58,9 @@ class BackendKiller:
     def _run(self, pid: int) -> None:
         try:
             with psycopg.connect(_dsn(), autocommit=False) as conn:
+                # The victim is this pid *and* this backend: a pid is reused once its backend ends, and a kill
+                # landing on a later test's connection would fail that test instead.
+                started = conn.execute("SELECT backend_start FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()
                 conn.execute(
                     f'SELECT id FROM "{Dealership._meta.db_table}" WHERE id = %s FOR UPDATE',  # noqa: S608
                     [self.dealership_id],
@@ -65,7 +68,8 @@ class BackendKiller:
                 deadline = time.monotonic() + 20
                 while time.monotonic() < deadline:
                     waiting = conn.execute(
-                        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid]
+                        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s AND backend_start = %s",
+                        [pid, started[0] if started else None],
                     ).fetchone()
                     if waiting and waiting[0] == "Lock":
                         break
