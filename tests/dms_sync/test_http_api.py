@@ -4,46 +4,23 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from customers.models import Customer, DmsAdapter, RepairOrder, Vehicle
+from customers.models import Customer, RepairOrder, Vehicle
 from dms_sync.adapters import RemoveOutcome
 from dms_sync.adapters.http_api import HttpApiAdapter
 from dms_sync.models import SyncRun
-from dms_sync.sample_extract import ExtractSpec, extract_generate
 from dms_sync.services.delivery import remove_request_deliver
 from dms_sync.services.pull import dms_pull
-from tests.support.fake_dms import FakeDms
 
 from .factories import RemoveRequestFactory
 
 
-@pytest.fixture
-def fake_dms():
-    with FakeDms(client_id="dm-test", client_secret="s3cret") as dms:
-        yield dms
-
-
-@pytest.fixture
-def api_store(us_store, fake_dms):
-    us_store.dms_adapter = DmsAdapter.HTTP_API
-    us_store.dms_settings = fake_dms.dms_settings(page_size=7, timeout=0.5, retry_base_seconds=0.05, pull_attempts=4)
-    us_store.save(update_fields=["dms_adapter", "dms_settings"])
-    return us_store
-
-
-@pytest.fixture
-def extract(api_store, fake_dms):
-    extract = extract_generate(ExtractSpec(dealership_code=api_store.code, customers=30, seed=3))
-    fake_dms.load_extract(extract)
-    return extract
-
-
 @pytest.mark.django_db
-def test_pull_pages_through_the_api_and_the_next_run_asks_for_changes_since(api_store, fake_dms, extract):
+def test_pull_pages_through_the_api_and_the_next_run_asks_for_changes_since(api_store, fake_dms, api_extract):
     run = dms_pull(dealership=api_store)
     assert run.status == "succeeded", run.error
     assert Customer.objects.filter(dealership=api_store).count() == 30
-    assert Vehicle.objects.count() == len(extract.vehicles)
-    assert RepairOrder.objects.count() == len(extract.repair_orders)
+    assert Vehicle.objects.count() == len(api_extract.vehicles)
+    assert RepairOrder.objects.count() == len(api_extract.repair_orders)
     assert run.adapter == "http_api" and run.source == fake_dms.url and run.cursor.endswith("Z")
     pages = [p for m, p in fake_dms.requests if p == "/customers"]
     assert len(pages) == 5  # 30 customers, 7 a page
@@ -54,7 +31,7 @@ def test_pull_pages_through_the_api_and_the_next_run_asks_for_changes_since(api_
 
 
 @pytest.mark.django_db
-def test_same_data_twice_through_the_api_changes_nothing(api_store, fake_dms, extract):
+def test_same_data_twice_through_the_api_changes_nothing(api_store, fake_dms, api_extract):
     dms_pull(dealership=api_store)
     SyncRun.objects.update(cursor="")  # ask for everything again
     again = dms_pull(dealership=api_store)
@@ -62,7 +39,7 @@ def test_same_data_twice_through_the_api_changes_nothing(api_store, fake_dms, ex
 
 
 @pytest.mark.django_db
-def test_pull_rides_out_500s_429s_timeouts_slow_pages_and_garbage(api_store, fake_dms, extract):
+def test_pull_rides_out_500s_429s_timeouts_slow_pages_and_garbage(api_store, fake_dms, api_extract):
     api_store.dms_settings = {**api_store.dms_settings, "pull_attempts": 8}
     api_store.save(update_fields=["dms_settings"])
     fake_dms.fault("status", status=500, times=2, path="/customers", method="GET")
@@ -78,7 +55,7 @@ def test_pull_rides_out_500s_429s_timeouts_slow_pages_and_garbage(api_store, fak
 
 
 @pytest.mark.django_db
-def test_a_dms_that_keeps_failing_fails_the_run_with_a_clear_message(api_store, fake_dms, extract):
+def test_a_dms_that_keeps_failing_fails_the_run_with_a_clear_message(api_store, fake_dms, api_extract):
     fake_dms.fault("status", status=503, times=100, path="/customers", method="GET")
     run = dms_pull(dealership=api_store)
     assert run.status == "failed"
@@ -87,7 +64,7 @@ def test_a_dms_that_keeps_failing_fails_the_run_with_a_clear_message(api_store, 
 
 
 @pytest.mark.django_db
-def test_wrong_credentials_fail_the_run_before_anything_is_touched(api_store, fake_dms, extract):
+def test_wrong_credentials_fail_the_run_before_anything_is_touched(api_store, fake_dms, api_extract):
     api_store.dms_settings = {**api_store.dms_settings, "client_secret": "wrong"}
     api_store.save(update_fields=["dms_settings"])
     run = dms_pull(dealership=api_store)
@@ -96,12 +73,12 @@ def test_wrong_credentials_fail_the_run_before_anything_is_touched(api_store, fa
 
 
 @pytest.mark.django_db
-def test_customer_fetch(api_store, fake_dms, extract):
+def test_customer_fetch(api_store, fake_dms, api_extract):
     adapter = HttpApiAdapter(api_store)
-    number = extract.customers[0]["customer_number"]
+    number = api_extract.customers[0]["customer_number"]
     page = adapter.customer_fetch(number)
     assert page.customers[0].data["customer_number"] == number
-    assert len(page.vehicles) == sum(1 for v in extract.vehicles if v["customer_number"] == number)
+    assert len(page.vehicles) == sum(1 for v in api_extract.vehicles if v["customer_number"] == number)
     assert adapter.customer_fetch("nope") is None
     adapter.close()
 
@@ -205,7 +182,7 @@ def test_odd_api_items_are_quarantined_not_fatal(api_store, fake_dms):
 
 
 @pytest.mark.django_db
-def test_a_token_endpoint_hiccup_is_retried(api_store, fake_dms, extract):
+def test_a_token_endpoint_hiccup_is_retried(api_store, fake_dms, api_extract):
     fake_dms.fault("status", status=503, times=2, path="/oauth/token")
     run = dms_pull(dealership=api_store)
     assert run.status == "succeeded", run.error

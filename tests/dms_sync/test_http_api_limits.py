@@ -7,40 +7,18 @@ import time
 import pytest
 from django.utils import timezone
 
-from customers.models import Customer, DmsAdapter
+from customers.models import Customer
 from dms_sync.adapters import RemoveOutcome
 from dms_sync.adapters.http_api import HttpApiAdapter
 from dms_sync.models import RemoveRequest, SyncRun
-from dms_sync.sample_extract import ExtractSpec, extract_generate
 from dms_sync.services.delivery import remove_request_deliver
 from dms_sync.services.pull import dms_pull
-from tests.support.fake_dms import HUGE_PAGE_BYTES, FakeDms
+from tests.support.fake_dms import HUGE_PAGE_BYTES
 
 from .factories import RemoveRequestFactory
 
 FOREVER = 10**6
-CUSTOMERS = 30  # 5 pages of 7
-
-
-@pytest.fixture
-def fake_dms():
-    with FakeDms(client_id="dm-limits", client_secret="s3cret") as dms:
-        yield dms
-
-
-@pytest.fixture
-def api_store(us_store, fake_dms):
-    us_store.dms_adapter = DmsAdapter.HTTP_API
-    us_store.dms_settings = fake_dms.dms_settings(page_size=7, timeout=0.5, retry_base_seconds=0.05, pull_attempts=4)
-    us_store.save(update_fields=["dms_adapter", "dms_settings"])
-    return us_store
-
-
-@pytest.fixture
-def extract(api_store, fake_dms):
-    extract = extract_generate(ExtractSpec(dealership_code=api_store.code, customers=CUSTOMERS, seed=3))
-    fake_dms.load_extract(extract)
-    return extract
+CUSTOMERS = 30  # what api_extract serves (conftest): 5 pages of 7
 
 
 def _list_requests(fake_dms) -> int:
@@ -65,7 +43,7 @@ def _pulls_again(store, fake_dms) -> None:
 
 
 @pytest.mark.django_db
-def test_a_page_token_sent_again_fails_the_run_and_the_store_pulls_again(api_store, fake_dms, extract):
+def test_a_page_token_sent_again_fails_the_run_and_the_store_pulls_again(api_store, fake_dms, api_extract):
     # The DMS ignores pageToken: the first page again, with the same next token ("7") every time.
     fake_dms.fault("stuck_token", times=FOREVER)
     run = dms_pull(dealership=api_store)
@@ -80,7 +58,7 @@ def test_a_page_token_sent_again_fails_the_run_and_the_store_pulls_again(api_sto
 
 
 @pytest.mark.django_db
-def test_paging_that_never_ends_stops_at_DMS_API_MAX_PAGES(api_store, fake_dms, extract, settings):
+def test_paging_that_never_ends_stops_at_DMS_API_MAX_PAGES(api_store, fake_dms, api_extract, settings):
     settings.DMS_API_MAX_PAGES = 12
     fake_dms.fault("endless_tokens", times=FOREVER)  # a new token every time, also past the end
     run = dms_pull(dealership=api_store)
@@ -106,7 +84,7 @@ def _wait_streamed(fake_dms) -> int:
 
 @pytest.mark.parametrize("declare_length", [False, True], ids=["chunked", "content-length"])
 @pytest.mark.django_db
-def test_a_page_over_the_size_limit_is_refused_without_reading_it_all(api_store, fake_dms, extract, declare_length):
+def test_a_page_over_the_size_limit_is_refused_without_reading_it_all(api_store, fake_dms, api_extract, declare_length):
     fake_dms.fault("huge_page", times=FOREVER, path="/customers", method="GET", declare_length=declare_length)
     run = dms_pull(dealership=api_store)
     size = "is 62,914,560 bytes (Content-Length)" if declare_length else "is over 20,971,520 bytes"
@@ -123,7 +101,7 @@ def test_a_page_over_the_size_limit_is_refused_without_reading_it_all(api_store,
 
 
 @pytest.mark.django_db
-def test_a_page_that_is_not_json_is_retried_then_fails_the_run(api_store, fake_dms, extract):
+def test_a_page_that_is_not_json_is_retried_then_fails_the_run(api_store, fake_dms, api_extract):
     fake_dms.fault("html", times=FOREVER, path="/customers", method="GET")
     run = dms_pull(dealership=api_store)
     _failed_cleanly(
@@ -142,7 +120,7 @@ def test_a_page_that_is_not_json_is_retried_then_fails_the_run(api_store, fake_d
 
 
 @pytest.mark.django_db
-def test_a_redirect_on_the_customer_list_fails_the_run(api_store, fake_dms, extract):
+def test_a_redirect_on_the_customer_list_fails_the_run(api_store, fake_dms, api_extract):
     fake_dms.fault("redirect", times=FOREVER, path="/customers", method="GET")
     run = dms_pull(dealership=api_store)
     _failed_cleanly(
@@ -156,7 +134,7 @@ def test_a_redirect_on_the_customer_list_fails_the_run(api_store, fake_dms, extr
 
 
 @pytest.mark.django_db
-def test_an_answer_that_trickles_in_is_abandoned_then_the_run_fails(api_store, fake_dms, extract, settings):
+def test_an_answer_that_trickles_in_is_abandoned_then_the_run_fails(api_store, fake_dms, api_extract, settings):
     settings.DMS_API_MAX_RESPONSE_SECONDS = 0.3
     # Each piece arrives well within the 0.5 s timeout, but the page would take 2 s.
     fake_dms.fault("trickle", times=FOREVER, path="/customers", method="GET", delay=0.1, chunks=20)

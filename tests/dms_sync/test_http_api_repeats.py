@@ -3,12 +3,11 @@ sends more than once (`Pull.last_lines`), and replays the spool in pages of the 
 
 import pytest
 
-from customers.models import Customer, DmsAdapter, RepairOrder, Vehicle
+from customers.models import Customer, RepairOrder, Vehicle
 from dms_sync.adapters.http_api import HttpApiAdapter
 from dms_sync.models import SyncRun
 from dms_sync.sample_extract import ExtractSpec, extract_generate
 from dms_sync.services.pull import dms_pull
-from tests.support.fake_dms import FakeDms
 
 CUSTOMERS = 30  # 5 pages of 7; the repeat makes 31 items, the last on page 5
 LATER_VIN = "1HGCM82633A004352"
@@ -29,20 +28,6 @@ LATER = {
         {"ro_number": "RO999001", "vin": LATER_VIN, "closed_date": "2025-06-01", "labour_sale": 100, "parts_sale": 20}
     ],
 }
-
-
-@pytest.fixture
-def fake_dms():
-    with FakeDms(client_id="dm-repeats", client_secret="s3cret") as dms:
-        yield dms
-
-
-@pytest.fixture
-def api_store(us_store, fake_dms):
-    us_store.dms_adapter = DmsAdapter.HTTP_API
-    us_store.dms_settings = fake_dms.dms_settings(page_size=7, timeout=0.5, retry_base_seconds=0.05, pull_attempts=4)
-    us_store.save(update_fields=["dms_adapter", "dms_settings"])
-    return us_store
 
 
 @pytest.fixture
