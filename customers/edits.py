@@ -34,12 +34,12 @@ def person_edits_stamp(customer, changes: Iterable[Change], *, now) -> None:
         new = raw_value(change.new)
         if change.key not in base:
             base[change.key] = raw_value(change.old)
-        if _same(base[change.key], new):
+        if same_raw(base[change.key], new):
             del base[change.key]
     customer.user_edited_at = edited
     customer.dms_base = base
 
 
-def _same(a, b) -> bool:
-    """Raw values compared as the DMS sends them: no value is "" or None alike."""
+def same_raw(a, b) -> bool:
+    """Raw values compared as the DMS sends them: no value is "" or None alike (also dms_sync.precedence)."""
     return (a if a is not None else "") == (b if b is not None else "")

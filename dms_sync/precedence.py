@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from customers.audit import Conflict
+from customers.edits import same_raw
 
 #: `Decision.base` when the field keeps no entry: its base is the value on file after the row.
 NO_ENTRY = object()
@@ -42,11 +43,6 @@ class Decision:
     base: object
 
 
-def same(a, b) -> bool:
-    """Raw values as the DMS sends them: no value is "" or None alike."""
-    return (a if a is not None else "") == (b if b is not None else "")
-
-
 def field_decide(
     *, new, current, has_base: bool, base, edited_at: str | None, row_date: date | None, tz: ZoneInfo
 ) -> Decision:
@@ -54,12 +50,12 @@ def field_decide(
     field's dms_base entry, `edited_at` a person's last edit of it (ISO text, customers.edits), `row_date` the
     row's last_change_date."""
     if not has_base:
-        if same(new, current):
+        if same_raw(new, current):
             return Decision(False, "", NO_ENTRY)
         return Decision(True, "", NO_ENTRY)  # the DMS changed it; no person did
-    if same(new, base):
+    if same_raw(new, base):
         return Decision(False, "", base)  # the DMS did not change it: the person's value stays
-    if same(new, current):
+    if same_raw(new, current):
         return Decision(False, "", NO_ENTRY)  # both changed it the same way
     if dms_is_later(row_date, edited_at, tz):
         return Decision(True, Conflict.DMS, NO_ENTRY)

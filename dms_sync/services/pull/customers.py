@@ -19,6 +19,7 @@ from datetime import date
 from django.utils import timezone
 
 from customers.audit import Change, Conflict, audit_bulk_save, history_entry, raw_value
+from customers.edits import same_raw
 from customers.fields import REMOVABLE_FIELDS, family_of
 from customers.models import AuditAction, Customer, CustomerKind, Dealership, HistorySource
 from customers.rules import preferred_method_without_value
@@ -26,7 +27,7 @@ from dealermine.bulk import bulk_insert, bulk_update
 
 from ...adapters import SourceRow
 from ...models import Suppression
-from ...precedence import NO_ENTRY, Decision, field_decide, flag_base_entry, flag_changed, same
+from ...precedence import NO_ENTRY, Decision, field_decide, flag_base_entry, flag_changed
 from ...rows import BOOKKEEPING_FIELDS, RowError, customer_number_check, customer_values, row_hash
 from ...unchanged import customer_rows_to_apply
 from .allow_flags import DMS_LABEL, FlagRow, allow_flags_apply
@@ -223,7 +224,7 @@ def _merge_row(ctx, customer, number, values, base, row_date, suppressed) -> lis
         elif decision.conflict == Conflict.PERSON:
             ctx.user_edits_kept += 1
             changes.append(Change(name, old, old, conflict=Conflict.PERSON, other=new))
-        elif name in base and not same(raw_value(new), raw_value(old)):
+        elif name in base and not same_raw(raw_value(new), raw_value(old)):
             ctx.user_edits_kept += 1  # the DMS did not change it: the person's value stays
     return changes
 
