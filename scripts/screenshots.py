@@ -50,7 +50,7 @@ def pick_and_stage() -> dict:
     from django.db.models import Count, Q
 
     from contacts.models import ContactMethod, EmailBounce, EmailConsent
-    from customers.demo import DEMO_NOW
+    from customers.demo_work import DEMO_NOW
     from customers.models import (
         Association,
         ContactMethodKind,
