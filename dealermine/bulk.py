@@ -172,17 +172,9 @@ def bulk_update(model, objs: list, fields: list[str], *, batch_size: int = 500) 
 
 
 def _update_converters(fields, db):
-    """(attname, convert(value)) per field: plain values handed through, JSON as its text, the rest prepared."""
-    out = []
-    for (attname, fast), f in zip(_converters(fields, db), fields, strict=True):
-        if attname is not None and not _stamped(f):
-            out.append((attname, fast))
-        elif isinstance(f, models.JSONField):
-            out.append((f.attname, partial(_json_text, f)))
-        else:
-            out.append((f.attname, partial(_prepare, f, db)))
-    return out
-
-
-def _json_text(field, value):
-    return None if value is None else json.dumps(value, cls=field.encoder)
+    """(attname, convert(value)) per field: plain values handed through, the rest prepared by the field, as
+    bulk_insert's value rows do (_value_rows)."""
+    return [
+        (attname, fast) if attname else (f.attname, partial(_prepare, f, db))
+        for (attname, fast), f in zip(_converters(fields, db), fields, strict=True)
+    ]
