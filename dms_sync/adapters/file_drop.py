@@ -22,7 +22,7 @@ from dealermine.paths import UnsafePathComponent, path_component
 from ..extract_format import CUSTOMERS, EXTRACT_FOLDER_RE, MANIFEST
 from ..readahead import child_can_set_up_django
 from .base import DmsAdapter, ExtractInvalid, Page, Pull, RemoveResult
-from .file_drop_csv import CsvFile, csv_pages
+from .file_drop_csv import REPEAT_KEYS, CsvFile, csv_pages
 from .file_drop_manifest import column_warnings, extract_file_check, manifest_read
 from .file_drop_outbox import remove_request_write
 from .file_drop_reader import pages_from_reader_process
@@ -52,7 +52,7 @@ class FileDropPull(Pull):
         self.next_cursor = self.extract_date.isoformat()
         # Customers repeated anywhere in the extract, found before anything is applied (dms_sync.unchanged).
         if CUSTOMERS in self.files:
-            self.last_lines = self.files[CUSTOMERS].last_lines_of_repeats("customer_number")
+            self.last_lines = self.files[CUSTOMERS].last_lines_of_repeats(REPEAT_KEYS[CUSTOMERS])
 
     def pages_ahead(self, *, batch_size: int, stored_digests=None):
         """Big extracts are read and hashed by a second process (file_drop_reader), so reading and writing use
