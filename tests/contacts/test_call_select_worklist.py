@@ -158,3 +158,33 @@ def test_every_sort_is_offered_by_the_form(client_for, us_coordinator, us_store,
     params = {"dealership": us_store.pk, "contact_type": "csi", "limit": 10, "sort": sort}
     response = client_for(us_coordinator).get(URL, params)
     assert response.status_code == 200 and len(response.context["rows"]) == 1
+
+
+@pytest.mark.parametrize("sort", ["star_desc", "ro_asc", "recycle_desc"])
+def test_eligibility_is_one_query_with_call_backs_first(us_store, us_coordinator, sort):
+    """Call backs due and the rest of the page come from one statement (a UNION ALL of two ordered parts on
+    PostgreSQL), call backs first whatever the sort."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    now = timezone.now()
+    rest = [qualifying(us_store, star_rating=i, last_name=f"Rest{i}") for i in range(4)]
+    call_backs = [qualifying(us_store, star_rating=0, last_name=f"Back{i}") for i in range(2)]
+    for days, customer in zip((3, 1), call_backs, strict=True):
+        contact_log_record(
+            customer=customer, channel="phone_out", result=ContactResult.CALL_BACK, contact_type="maintenance",
+            call_back_on=(now - timedelta(days=days)).astimezone(DETROIT).date(), now=now - timedelta(days=10),
+        )  # fmt: skip
+    from contacts.selectors.call_select import call_select_stores
+
+    store = call_select_stores(user=us_coordinator).get(pk=us_store.pk)
+    with CaptureQueriesContext(connection) as queries:
+        rows = call_select_list(
+            user=us_coordinator, dealership_id=us_store.pk, contact_type="maintenance", limit=5, sort=sort,
+            now=now, store=store,
+        )  # fmt: skip
+    selects = [q["sql"] for q in queries.captured_queries if "customers_customer" in q["sql"]]
+    assert len(selects) == 1, selects
+    names = [row.customer.last_name for row in rows]
+    assert names[:2] == ["Back0", "Back1"]  # the oldest call-back date first
+    assert len(names) == 5 and set(names[2:]) <= {c.last_name for c in rest}
