@@ -10,6 +10,8 @@ import sqlite3
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 MAX_POSTAL_INPUT = 20
 
@@ -35,11 +37,44 @@ PROVINCE_CODES = {
     "québec": "QC",
     "saskatchewan": "SK",
     "yukon": "YT",
+    # As a French-speaking coordinator types them (Québec, Ontario, ... are spelled the same).
+    "colombie-britannique": "BC",
+    "nouveau-brunswick": "NB",
+    "terre-neuve-et-labrador": "NL",
+    "territoires du nord-ouest": "NT",
+    "nouvelle-écosse": "NS",
+    "île-du-prince-édouard": "PE",
 }
 
-CA_MESSAGE = "Enter a valid Canadian postal code, e.g. M5V 3L9."
-US_MESSAGE = "Enter a valid ZIP code: 5 digits or ZIP+4, e.g. 48226 or 48226-1234."
-ANY_MESSAGE = "Enter a valid postal code (e.g. M5V 3L9) or ZIP code (e.g. 48226)."
+#: Province/territory code -> its name, as messages show it.
+PROVINCE_NAMES = {
+    "AB": _("Alberta"),
+    "BC": _("British Columbia"),
+    "MB": _("Manitoba"),
+    "NB": _("New Brunswick"),
+    "NL": _("Newfoundland and Labrador"),
+    "NS": _("Nova Scotia"),
+    "NT": _("Northwest Territories"),
+    "NU": _("Nunavut"),
+    "ON": _("Ontario"),
+    "PE": _("Prince Edward Island"),
+    "QC": _("Quebec"),
+    "SK": _("Saskatchewan"),
+    "YT": _("Yukon"),
+}
+
+#: US state codes of the ZIP data (states, DC, territories and the military "states" AA/AE/AP).
+US_STATES = frozenset(
+    "AA AE AK AL AP AR AS AZ CA CO CT DC DE FL FM GA GU HI IA ID IL IN KS KY LA MA MD ME MH MI MN MO MP MS MT "  # noqa: SIM905
+    "NC ND NE NH NJ NM NV NY OH OK OR PA PR PW RI SC SD TN TX UT VA VI VT WA WI WV WY".split()
+)
+
+#: The fields a postal code's place fills: City, State/Province, County, Country.
+PLACE_FIELDS = ("city", "state", "county", "country")
+
+CA_MESSAGE = _("Enter a valid Canadian postal code, e.g. M5V 3L9.")
+US_MESSAGE = _("Enter a valid ZIP code: 5 digits or ZIP+4, e.g. 48226 or 48226-1234.")
+ANY_MESSAGE = _("Enter a valid postal code (e.g. M5V 3L9) or ZIP code (e.g. 48226).")
 
 
 def _compact(code: str) -> str:
@@ -142,6 +177,57 @@ def _ca_query(sql: str, params: tuple) -> list[tuple]:
 
 def province_code(name: str) -> str:
     return PROVINCE_CODES.get((name or "").strip().lower(), "")
+
+
+def state_code(text: str) -> str:
+    """A province or US state as typed (a province's English or French name, or a code, any case) -> its code;
+    "" for anything else."""
+    text = (text or "").strip()
+    code = province_code(text) or text.upper()
+    return code if code in PROVINCE_NAMES or code in US_STATES else ""
+
+
+def state_name(code: str) -> str:
+    """A province's name (translated); a US state stays its code."""
+    name = PROVINCE_NAMES.get(code)
+    return str(name) if name else code
+
+
+def postal_same(code: str, other: str) -> bool:
+    """Whether two postal codes are the same code however typed (case, spaces, dash)."""
+
+    def key(value: str) -> str:
+        try:
+            return postal_normalize(value)
+        except ValidationError:
+            return _compact(value)
+
+    return key(code) == key(other)
+
+
+def postal_place_fill(code: str, country: str | None, typed: dict) -> dict:
+    """The place a new postal code fills on save, as the screen's lookup does on leaving the field.
+
+    `typed`: the place fields (PLACE_FIELDS) the person changed together with the code, field -> value; they are
+    kept. Every other place field is filled from the offline lookup when it knows it (a Canadian code has no
+    county, so a stale one is cleared). Returns field -> value, {} for a code the lookup does not know. Raises
+    ValidationError when the typed state/province is a known one that is not the code's.
+    """
+    place = postal_lookup(code, country)
+    if place is None:
+        return {}
+    typed_state = state_code(typed.get("state", ""))
+    if typed_state and place["state"] and typed_state != place["state"]:
+        raise ValidationError(
+            gettext("%(code)s is in %(place)s, not %(typed)s.")
+            % {"code": place["postal_code"], "place": state_name(place["state"]), "typed": state_name(typed_state)},
+            code="postal_state_mismatch",
+        )
+    return {
+        name: place[name]
+        for name in PLACE_FIELDS
+        if name not in typed and (place[name] or (name == "county" and place["country"] == "CA"))
+    }
 
 
 def _lookup_ca(normalized: str) -> dict | None:

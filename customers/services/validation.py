@@ -9,11 +9,12 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from ..fields import BOOL_FIELDS, BY_KEY, EDIT_FIELDS, EMAIL_FIELDS, PHONE_FIELDS, REFERENCE_FIELDS, ValueType
 from ..models import Customer, CustomerStatus
 from ..phones import phone_normalize
-from ..postal import postal_guess_country, postal_normalize
+from ..postal import PLACE_FIELDS, postal_guess_country, postal_normalize, postal_place_fill, postal_same
 from ..selectors.reasons import status_reasons, store_advisors
 
 TWITTER_RE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
@@ -21,6 +22,11 @@ EXT_RE = re.compile(r"^[0-9]{1,10}$")
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 #: Choice fields of the screen: key -> {code: label}.
 CHOICE_FIELDS = {key: dict(BY_KEY[key].choices) for key in EDIT_FIELDS if BY_KEY[key].type is ValueType.CHOICE}
+
+
+def max_length_message(limit: int) -> str:
+    """ "Use at most N characters.": the length error of every free-text value of a customer file."""
+    return ngettext("Use at most %(limit)d character.", "Use at most %(limit)d characters.", limit) % {"limit": limit}
 
 
 def twitter_normalize(value: str) -> str:
@@ -31,7 +37,8 @@ def twitter_normalize(value: str) -> str:
         return ""
     if not TWITTER_RE.match(value):
         raise ValidationError(
-            "A Twitter handle is 1-15 letters, digits or underscores (the @ is optional).", code="twitter_invalid"
+            gettext("A Twitter handle is 1-15 letters, digits or underscores (the @ is optional)."),
+            code="twitter_invalid",
         )
     return value
 
@@ -74,19 +81,19 @@ def customer_clean_data(*, customer, data) -> dict:
             elif name == "work_ext":
                 value = value.lstrip("xX#").strip()
                 if value and not EXT_RE.match(value):
-                    raise ValidationError("Enter the extension as digits only (up to 10).")
+                    raise ValidationError(gettext("Enter the extension as digits only (up to 10)."))
             elif name == "twitter_handle":
                 value = twitter_normalize(value)
             elif name in CHOICE_FIELDS:
                 if value and value not in CHOICE_FIELDS[name]:
-                    raise ValidationError("Select a valid choice.")
+                    raise ValidationError(gettext("Select a valid choice."))
                 if name == "status" and not value:
-                    raise ValidationError("Select a status.")
+                    raise ValidationError(gettext("Select a status."))
         except ValidationError as exc:
             err(name, exc.messages[0])
             continue
         if name != "postal_code" and max_length and len(value) > max_length:
-            err(name, f"Use at most {max_length} characters.")
+            err(name, max_length_message(max_length))
             continue
         cleaned[name] = value
 
@@ -98,28 +105,48 @@ def customer_clean_data(*, customer, data) -> dict:
         birth_date = data["birth_date"] or None
         if birth_date is not None:
             if not isinstance(birth_date, date):
-                err("birth_date", "Enter a valid date.")
+                err("birth_date", gettext("Enter a valid date."))
             elif birth_date > timezone.localdate():
-                err("birth_date", "The birth date cannot be in the future.")
+                err("birth_date", gettext("The birth date cannot be in the future."))
             elif birth_date < EARLIEST_BIRTH_DATE:
-                err("birth_date", "The birth date cannot be before 1900.")
+                err("birth_date", gettext("The birth date cannot be before 1900."))
         cleaned["birth_date"] = birth_date
 
     # Postal code: normalized for the customer's country (or the code's own shape, or the store's country).
+    # A new code the postal data knows fills City, State/Province, County and Country, except those typed with
+    # it (changed from the file and not blank): Save gives what the screen's lookup gives on leaving the field.
     if "postal_code" in data and "postal_code" not in errors:
         country = cleaned.get("country", customer.country) if "country" not in errors else ""
         guessed = postal_guess_country(cleaned["postal_code"])
-        if country and guessed and guessed != country:
-            err(
-                "postal_code",
-                f"This looks like a {'Canadian postal' if guessed == 'CA' else 'US ZIP'} code but the country is "
-                f"{CHOICE_FIELDS['country'][country]}.",
-            )
+        place: dict = {}
+        if "country" not in errors and not postal_same(cleaned["postal_code"], customer.postal_code):
+            typed = {
+                name: cleaned[name]
+                for name in PLACE_FIELDS
+                if name in cleaned and cleaned[name] and cleaned[name] != (getattr(customer, name) or "")
+            }
+            # A country typed with a code of the other country is refused below, not overwritten.
+            if not ("country" in typed and guessed and guessed != country):
+                try:
+                    place = postal_place_fill(cleaned["postal_code"], country or region, typed)
+                except ValidationError as exc:
+                    err("postal_code", exc.messages[0])
+                country = place.get("country", country)
+        if "postal_code" in errors:
+            pass
+        elif country and guessed and guessed != country:
+            if guessed == "CA":
+                message = gettext("This looks like a Canadian postal code but the country is %(country)s.")
+            else:
+                message = gettext("This looks like a US ZIP code but the country is %(country)s.")
+            err("postal_code", message % {"country": CHOICE_FIELDS["country"][country]})
         else:
             try:
                 cleaned["postal_code"] = postal_normalize(cleaned["postal_code"], country or guessed or region)
             except ValidationError as exc:
                 err("postal_code", exc.messages[0])
+            else:
+                cleaned.update(place)
 
     if "preferred_advisor" in data:
         advisor = data["preferred_advisor"] or None
@@ -128,7 +155,7 @@ def customer_clean_data(*, customer, data) -> dict:
             advisor = store_advisors(dealership=store, include=customer.preferred_advisor_id).filter(pk=advisor_id)
             advisor = advisor.first()
             if advisor is None:
-                err("preferred_advisor", "Choose one of this store's service advisors.")
+                err("preferred_advisor", gettext("Choose one of this store's service advisors."))
         cleaned["preferred_advisor"] = advisor
 
     # Status and its reason are judged together, on the resulting state.
@@ -137,14 +164,14 @@ def customer_clean_data(*, customer, data) -> dict:
         if status == CustomerStatus.INACTIVE:
             reason = data.get("inactive_reason", customer.inactive_reason)
             if not reason:
-                err("inactive_reason", "Choose the reason code for making this customer inactive.")
+                err("inactive_reason", gettext("Choose the reason code for making this customer inactive."))
             else:
                 reason_id = reason.pk if hasattr(reason, "pk") else reason
                 # A reason deactivated since the customer was made inactive may stay; a new choice must be active.
                 keep = customer.inactive_reason_id if customer.status == CustomerStatus.INACTIVE else None
                 reason = status_reasons(dealership=store, include=keep).filter(pk=reason_id).first()
                 if reason is None:
-                    err("inactive_reason", "Choose an active reason code for inactivating customers.")
+                    err("inactive_reason", gettext("Choose an active reason code for inactivating customers."))
             cleaned["inactive_reason"] = reason
         else:
             cleaned["inactive_reason"] = None
@@ -153,7 +180,7 @@ def customer_clean_data(*, customer, data) -> dict:
     default_email = cleaned.get("default_email", customer.default_email)
     email1 = cleaned.get("email1", customer.email1)
     if default_email and not email1 and "email1" not in errors:
-        err("email1", "Email 1 is required when Default Email is checked (or uncheck Default Email).")
+        err("email1", gettext("Email 1 is required when Default Email is checked (or uncheck Default Email)."))
 
     if errors:
         raise ValidationError(errors)
