@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test venv migrate demo lint format bench bench-import bench-tools screenshots clean
+.PHONY: run test venv migrate demo lint format messages gettext bench bench-import bench-tools screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,20 @@ $(STAMP): requirements.txt | $(BIN)/python
 
 venv: $(STAMP)
 
-migrate: venv
+# The French catalogue: dealermine/locale/fr_CA/LC_MESSAGES/django.po is in the repo, its .mo is built here.
+CATALOGUE := dealermine/locale/fr_CA/LC_MESSAGES/django
+$(CATALOGUE).mo: $(CATALOGUE).po $(STAMP)
+	$(BIN)/python scripts/messages.py compile
+
+gettext:
+	bash scripts/ensure-gettext.sh
+
+# After marking new strings: re-extract them into django.po (translations kept), translate, `make test` checks it.
+messages: venv gettext
+	$(BIN)/python scripts/messages.py update
+	$(BIN)/python scripts/messages.py compile
+
+migrate: venv $(CATALOGUE).mo
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
@@ -35,7 +48,7 @@ run: demo
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: venv
+test: venv gettext $(CATALOGUE).mo
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv
@@ -62,8 +75,9 @@ bench: bench-tools
 bench-import: bench-tools
 	$(BIN)/python bench/run.py --only import
 
-# PNGs of demo Customer Profiles at 1280x800 into docs/screenshots/ (throwaway SQLite database, system Chromium).
-screenshots: venv
+# PNGs of the main screens in English and French (NAME-fr.png) at 1280x800 into docs/screenshots/ (throwaway
+# SQLite database, system Chromium); the French ones need the compiled catalogue.
+screenshots: venv $(CATALOGUE).mo
 	./scripts/ensure-browser.sh
 	$(BIN)/python scripts/screenshots.py --out docs/screenshots
 

@@ -3,7 +3,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from customers.models import VinContactType
 from customers.phones import phone_display
 
 from .admin_uploads import CsvUploadAdminMixin
@@ -34,11 +37,15 @@ class ContactMethodAdmin(CsvUploadAdminMixin, admin.ModelAdmin):
 
 
 class ConsentStateFilter(admin.SimpleListFilter):
-    title = "state"
+    title = pgettext_lazy("email consent", "state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("opted_out", "Opted out"), ("expired", "Expired"), ("current", "Current")]
+        return [
+            ("opted_out", pgettext("email consent state", "Opted out")),
+            ("expired", pgettext("email consent state", "Expired")),
+            ("current", pgettext("email consent state", "Current")),
+        ]
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -72,10 +79,12 @@ class EmailConsentAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Expire lapsed implied consents now (what the daily task does)")
+    @admin.action(description=_("Expire lapsed implied consents now (what the daily task does)"))
     def expire_lapsed(self, request, queryset):
         count = consent_expire()
-        self.message_user(request, f"{count} consent(s) marked expired.", messages.SUCCESS)
+        # The English keeps its "(s)" (one wording for both); French gets its real plural.
+        message = ngettext("%(count)s consent(s) marked expired.", "%(count)s consent(s) marked expired.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(EmailBounce)
@@ -94,23 +103,31 @@ class EmailBounceAdmin(CsvUploadAdminMixin, admin.ModelAdmin):
 # --- the store's calling rules -------------------------------------------------------------------------------
 
 
+def _span(start, end) -> str:
+    return f"{start:%H:%M}-{end:%H:%M}"
+
+
 def _defaults_text() -> str:
-    days = ", ".join(f"{t.replace('_', ' ')} {d}" for t, d in DEFAULT_RECYCLE_DAYS.items())
+    labels = dict(VinContactType.choices)
+    days = ", ".join(f"{str(labels.get(t, t)).lower()} {d}" for t, d in DEFAULT_RECYCLE_DAYS.items())
     ca, us = default_calling_hours("CA"), default_calling_hours("US")
-    return (
-        f"Defaults where a store sets nothing: recycle days {days}. Calling hours, in the called person's local "
-        f"time: Canada {ca.weekday_start:%H:%M}-{ca.weekday_end:%H:%M} weekdays and "
-        f"{ca.weekend_start:%H:%M}-{ca.weekend_end:%H:%M} weekends; US {us.weekday_start:%H:%M}-{us.weekday_end:%H:%M} "
-        "every day."
-    )
+    return gettext(
+        "Defaults where a store sets nothing: recycle days %(days)s. Calling hours, in the called person's local "
+        "time: Canada %(ca_weekdays)s weekdays and %(ca_weekends)s weekends; US %(us_every_day)s every day."
+    ) % {
+        "days": days,
+        "ca_weekdays": _span(ca.weekday_start, ca.weekday_end),
+        "ca_weekends": _span(ca.weekend_start, ca.weekend_end),
+        "us_every_day": _span(us.weekday_start, us.weekday_end),
+    }
 
 
 class RecycleDaysInline(admin.TabularInline):
     model = RecycleDays
     extra = 0
     fields = ["contact_type", "days"]
-    verbose_name = "recycle days for a contact type"
-    verbose_name_plural = "Recycle days per contact type (no row: the default)"
+    verbose_name = _("recycle days for a contact type")
+    verbose_name_plural = _("Recycle days per contact type (no row: the default)")
 
 
 class ContactSettingsForm(forms.ModelForm):
@@ -123,7 +140,7 @@ class ContactSettingsForm(forms.ModelForm):
         for part in ("weekday", "weekend"):
             start, end = data.get(f"{part}_start"), data.get(f"{part}_end")
             if start and end and start >= end:
-                self.add_error(f"{part}_end", "The end comes after the start.")
+                self.add_error(f"{part}_end", gettext("The end comes after the start."))
         return data
 
 
@@ -141,17 +158,17 @@ class ContactSettingsAdmin(admin.ModelAdmin):
         form.base_fields["dealership"].help_text = _defaults_text()
         return form
 
-    @admin.display(description="Calling hours")
+    @admin.display(description=_("Calling hours"))
     def hours(self, obj):
         hours = calling_hours_for(obj.dealership, obj)
-        return (
-            f"weekdays {hours.weekday_start:%H:%M}-{hours.weekday_end:%H:%M}, "
-            f"weekends {hours.weekend_start:%H:%M}-{hours.weekend_end:%H:%M}"
-        )
+        return gettext("weekdays %(weekdays)s, weekends %(weekends)s") % {
+            "weekdays": _span(hours.weekday_start, hours.weekday_end),
+            "weekends": _span(hours.weekend_start, hours.weekend_end),
+        }
 
-    @admin.display(description="Recycle days set")
+    @admin.display(description=_("Recycle days set"))
     def recycle(self, obj):
-        return ", ".join(str(r) for r in obj.recycle_days.all()) or "defaults"
+        return ", ".join(str(r) for r in obj.recycle_days.all()) or gettext("defaults")
 
 
 # --- the do-not-call list ------------------------------------------------------------------------------------
@@ -172,7 +189,7 @@ class DoNotCallNumberForm(forms.ModelForm):
                 self.add_error("number", exc)
                 return data
             if DoNotCallNumber.objects.filter(dealership=store, number=data["number"]).exists():
-                self.add_error("number", "This number is already on the store's do-not-call list.")
+                self.add_error("number", gettext("This number is already on the store's do-not-call list."))
         return data
 
 
@@ -189,7 +206,7 @@ class DoNotCallNumberAdmin(admin.ModelAdmin):
     list_select_related = ["dealership", "added_by", "customer"]
     raw_id_fields = ["customer"]
 
-    @admin.display(description="Number", ordering="number")
+    @admin.display(description=pgettext_lazy("phone", "Number"), ordering="number")
     def shown_number(self, obj):
         return phone_display(obj.number)
 

@@ -6,6 +6,9 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Dealership, TurnOffReason
 
@@ -15,35 +18,37 @@ from .services.uploads import MAX_UPLOAD_BYTES, UploadError, bounces_upload, opt
 TEMPLATE = "admin/contacts/csv_upload.html"
 
 
+def _file_help() -> str:
+    return gettext("UTF-8 CSV with a header row, at most %(size)s MB.") % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)}
+
+
 class CsvUploadForm(forms.Form):
-    dealership = forms.ModelChoiceField(queryset=Dealership.objects.order_by("name"), label="Store")
-    file = forms.FileField(
-        label="CSV file", help_text=f"UTF-8 CSV with a header row, at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
-    )
+    dealership = forms.ModelChoiceField(queryset=Dealership.objects.order_by("name"), label=_("Store"))
+    file = forms.FileField(label=_("CSV file"), help_text=lazy(_file_help, str)())
 
 
 class OptOutUploadForm(CsvUploadForm):
     reason = forms.ModelChoiceField(
         queryset=TurnOffReason.objects.filter(is_active=True, applies_to_contact_method=True).order_by("code"),
         required=False,
-        label="Turn Off reason",
-        help_text="The store's own or a global code for contact methods. Blank: the global OPTOUT code.",
+        label=_("Turn Off reason"),
+        help_text=_("The store's own or a global code for contact methods. Blank: the global OPTOUT code."),
     )
 
     def clean(self):
         data = super().clean()
         store, reason = data.get("dealership"), data.get("reason")
         if store and reason and reason.dealership_id not in (None, store.pk):
-            self.add_error("reason", "That reason belongs to another store.")
+            self.add_error("reason", gettext("That reason belongs to another store."))
         return data
 
 
-OPT_OUT_HELP = (
+OPT_OUT_HELP = _(
     "A cell-number column (cell_phone, cell, mobile, phone or sms) and/or an email column, or one 'key' column "
     "holding either. Every customer of the store with that cell number or address gets the Cell Phone or Email "
     "method turned off with the reason (history: the file and you); keys matching nobody are listed."
 )
-BOUNCE_HELP = (
+BOUNCE_HELP = _(
     "Columns email and bounced_at (required), campaign, reason, optional kind/type and id. Rows already imported "
     "are skipped, so uploading the same report twice stores nothing new."
 )
@@ -85,7 +90,7 @@ class CsvUploadAdminMixin:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Upload an opt-out list" if opt_outs else "Upload a bounce report",
+            "title": gettext("Upload an opt-out list") if opt_outs else gettext("Upload a bounce report"),
             "help": OPT_OUT_HELP if opt_outs else BOUNCE_HELP,
             "form": form,
             "result": result,

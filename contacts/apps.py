@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ContactsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "contacts"
-    verbose_name = "Contacts"
+    verbose_name = _("Contacts")
 
     def ready(self):
         from customers.fields import register_audit_keys

@@ -5,18 +5,20 @@ and shows them like every other change, while the consent's own vocabulary stays
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext_lazy
 
 from .models import ConsentBasis
 
 PREFIX = "email_consent:"
+#: The field labels a person reads in the history (the keys are stored; the labels are translated when shown).
 LABELS = {
-    "basis": "Basis",
-    "source": "Source",
-    "evidence": "Evidence",
-    "obtained_at": "Obtained",
-    "expires_at": "Expires",
-    "expired_at": "Expired",
-    "opted_out_at": "Opted out",
+    "basis": pgettext_lazy("email consent", "Basis"),
+    "source": pgettext_lazy("email consent", "Source"),
+    "evidence": pgettext_lazy("email consent", "Evidence"),
+    "obtained_at": pgettext_lazy("email consent", "Obtained"),
+    "expires_at": pgettext_lazy("email consent", "Expires"),
+    "expired_at": pgettext_lazy("email consent", "Expired"),
+    "opted_out_at": pgettext_lazy("email consent", "Opted out"),
 }
 DATE_TIMES = {"obtained_at", "expires_at", "expired_at", "opted_out_at"}
 
@@ -32,15 +34,15 @@ def _parts(key: str) -> tuple[str, str]:
 
 def consent_label(key: str) -> str:
     email, name = _parts(key)
-    return f"Email consent ({email}): {LABELS.get(name, name)}"
+    return gettext("Email consent (%(email)s): %(field)s") % {"email": email, "field": LABELS.get(name, name)}
 
 
 def consent_display(key: str, raw) -> str:
     _email, name = _parts(key)
     if raw is None or raw == "":
-        return "Never" if name == "expires_at" else ""
+        return gettext("Never") if name == "expires_at" else ""
     if name == "basis":
-        return dict(ConsentBasis.choices).get(raw, str(raw))
+        return str(dict(ConsentBasis.choices).get(raw, raw))
     if name in DATE_TIMES:
         when = parse_datetime(str(raw))
         if when is None or timezone.is_naive(when):  # rows converted from the old format hold local text

@@ -23,6 +23,8 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils.formats import time_format
+
 from customers.models import Country, VinContactType
 
 #: Days a customer stays off Call Select for a contact type after a contact for it (store setting in admin).
@@ -57,8 +59,9 @@ class CallingHours:
         return start <= local.time().replace(tzinfo=None) < end
 
     def describe(self, day: date) -> str:
+        """The day's window in the reader's conventions: 8:00 AM-9:00 PM, 08 h 00-21 h 00."""
         start, end = self.window(day)
-        return f"{start:%H:%M}-{end:%H:%M}"
+        return f"{time_format(start)}\u2013{time_format(end)}"
 
 
 DEFAULT_CALLING_HOURS: dict[str, CallingHours] = {
@@ -220,8 +223,10 @@ class LocalTime:
 
     @property
     def label(self) -> str:
-        """ "9:30 PM EDT": the wall-clock time there (a template's time filter would convert it to the server's)."""
-        return f"{self.at.strftime('%I:%M %p').lstrip('0')} {self.abbreviation}".strip()
+        """ "9:30 PM EDT": the wall-clock time there (a template's time filter would convert it to the server's), in
+        the active language's TIME_FORMAT (dealermine/formats: "21 h 30 EDT" in French)."""
+        clock = time_format(self.at, "TIME_FORMAT")
+        return f"{clock} {self.abbreviation}".strip()
 
 
 def customer_local_time(*, state: str, store_zone: str, hours: CallingHours, now: datetime) -> LocalTime:

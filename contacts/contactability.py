@@ -20,14 +20,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.utils.translation import gettext, ngettext
+
 from customers.fields import PHONE_METHOD_FIELDS, field_label, method_fields
-from customers.models import ContactMethodKind
+from customers.models import ContactMethodKind, VinContactType
 
 from .rules import email_is_invalid
 
 #: Every contact method, in the product's order (taken once: `ContactMethodKind.values` builds a new list each time).
 METHODS: tuple[str, ...] = tuple(ContactMethodKind.values)
 _METHOD_SET = frozenset(METHODS)
+_CONTACT_TYPE_LABELS = dict(VinContactType.choices)
 
 
 class Blocker(enum.StrEnum):
@@ -80,6 +83,7 @@ class CustomerFacts:
 @dataclass(frozen=True)
 class Reason:
     blocker: Blocker
+    #: What a person reads, in the language active when the answer was made (never stored).
     message: str
 
 
@@ -110,11 +114,14 @@ def _email_reasons(address: str, facts: CustomerFacts, label: str) -> list[Reaso
     email = facts.emails.get(address.lower(), EmailFacts())
     reasons = []
     if email_is_invalid(bounce_count=email.bounce_count, bounce_limit=facts.bounce_limit):
-        reasons.append(Reason(Blocker.EMAIL_INVALID, f"{label} is invalid ({email.bounce_count} bounces)"))
+        message = ngettext(
+            "%(label)s is invalid (%(count)s bounce)", "%(label)s is invalid (%(count)s bounces)", email.bounce_count
+        )
+        reasons.append(Reason(Blocker.EMAIL_INVALID, message % {"label": label, "count": email.bounce_count}))
     if email.opted_out:
-        reasons.append(Reason(Blocker.OPTED_OUT, f"{label} opted out of email"))
+        reasons.append(Reason(Blocker.OPTED_OUT, gettext("%(label)s opted out of email") % {"label": label}))
     elif email.consent_expired:
-        reasons.append(Reason(Blocker.CONSENT_EXPIRED, f"{label}: email consent expired"))
+        reasons.append(Reason(Blocker.CONSENT_EXPIRED, gettext("%(label)s: email consent expired") % {"label": label}))
     return reasons
 
 
@@ -125,14 +132,15 @@ def method_reasons(facts: CustomerFacts, method: str) -> Answer:
     reasons: list[Reason] = []
     if method in facts.methods_off:
         why = facts.methods_off[method]
-        reasons.append(Reason(Blocker.METHOD_OFF, f"turned off ({why})" if why else "turned off"))
+        message = gettext("turned off (%(reason)s)") % {"reason": why} if why else gettext("turned off")
+        reasons.append(Reason(Blocker.METHOD_OFF, message))
     if method == ContactMethodKind.EMAIL:
         present = [(key, facts.values.get(key, "")) for key in method_fields(method) if facts.values.get(key)]
         if not present:
-            return Answer(method, (*reasons, Reason(Blocker.NO_VALUE, "no email on file")))
+            return Answer(method, (*reasons, Reason(Blocker.NO_VALUE, gettext("no email on file"))))
         problems: list[Reason] = []
         for key, address in present:
-            own = _email_reasons(address, facts, field_label(key))
+            own = _email_reasons(address, facts, str(field_label(key)))
             if not own:
                 return Answer(method, tuple(reasons), value=address)
             problems += own
@@ -140,34 +148,37 @@ def method_reasons(facts: CustomerFacts, method: str) -> Answer:
     if method == ContactMethodKind.MAIL:
         value = "".join(facts.values.get(key, "") for key in method_fields(method))
         if not value:
-            reasons.append(Reason(Blocker.NO_VALUE, "no mailing address on file"))
+            reasons.append(Reason(Blocker.NO_VALUE, gettext("no mailing address on file")))
         return Answer(method, tuple(reasons), value=value if not reasons else "")
     value = facts.values.get(PHONE_METHOD_FIELDS[method], "")
     if not value:
-        reasons.append(Reason(Blocker.NO_VALUE, "no number on file"))
+        reasons.append(Reason(Blocker.NO_VALUE, gettext("no number on file")))
     elif value in facts.do_not_call:
-        reasons.append(Reason(Blocker.DO_NOT_CALL, "on the store's do-not-call list"))
+        reasons.append(Reason(Blocker.DO_NOT_CALL, gettext("on the store's do-not-call list")))
     return Answer(method, tuple(reasons), value=value if not reasons else "")
 
 
 def _customer_reasons(facts: CustomerFacts) -> list[Reason]:
     reasons = []
     if not facts.is_active:
-        reasons.append(Reason(Blocker.INACTIVE, "the customer is inactive"))
+        reasons.append(Reason(Blocker.INACTIVE, gettext("the customer is inactive")))
     if facts.is_duplicate_child:
-        reasons.append(Reason(Blocker.DUPLICATE_CHILD, "a duplicate file: contact the parent file"))
+        reasons.append(Reason(Blocker.DUPLICATE_CHILD, gettext("a duplicate file: contact the parent file")))
     return reasons
 
 
 def _vehicle_reasons(facts: CustomerFacts, contact_type: str, vehicle_id: int | None) -> list[Reason]:
     vehicles = [v for v in facts.vehicles if vehicle_id is None or v.id == vehicle_id]
     if not vehicles:
-        return [Reason(Blocker.NO_VEHICLE, "no vehicle on file")]
+        return [Reason(Blocker.NO_VEHICLE, gettext("no vehicle on file"))]
     if any(v.owns and contact_type not in v.types_off for v in vehicles):
         return []
     if not any(v.owns for v in vehicles):
-        return [Reason(Blocker.VEHICLE_NOT_OWNED, "the vehicle is no longer owned")]
-    return [Reason(Blocker.CONTACT_TYPE_OFF, f"{contact_type.replace('_', ' ')} is turned off for the vehicle")]
+        return [Reason(Blocker.VEHICLE_NOT_OWNED, gettext("the vehicle is no longer owned"))]
+    label = _CONTACT_TYPE_LABELS.get(contact_type)
+    name = str(label).lower() if label is not None else contact_type.replace("_", " ")
+    message = gettext("%(contact_type)s is turned off for the vehicle") % {"contact_type": name}
+    return [Reason(Blocker.CONTACT_TYPE_OFF, message)]
 
 
 def contactability(

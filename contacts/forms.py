@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import DayNight, Language, VinContactType
 from customers.selectors import dealerships_for_user
@@ -13,7 +15,7 @@ from .models import ConsentBasis, ContactChannel, ContactResult, EmailConsent
 from .selectors.call_select import MAX_LIMIT, SORT_STAR_DESC, SORTS, call_select_stores
 from .services.contact_log import MAX_NOTE, phone_choices
 
-FLEET_CHOICES = [("", "Any"), ("yes", "Fleet only"), ("no", "Exclude fleet")]
+FLEET_CHOICES = [("", pgettext_lazy("fleet filter", "Any")), ("yes", _("Fleet only")), ("no", _("Exclude fleet"))]
 MAX_REPORT_DAYS = 5 * 366
 
 
@@ -36,14 +38,18 @@ class StoreChoiceField(forms.TypedChoiceField):
 
 
 class CallSelectForm(forms.Form):
-    dealership = StoreChoiceField(label="Store")
-    contact_type = forms.ChoiceField(choices=VinContactType.choices, label="Contact type")
-    limit = forms.IntegerField(label="How many", min_value=1, max_value=MAX_LIMIT, initial=50)
-    language = forms.ChoiceField(choices=[("", "Any language"), *Language.choices], required=False)
-    fleet = forms.ChoiceField(choices=FLEET_CHOICES, required=False)
-    day_night = forms.ChoiceField(choices=[("", "Day or night"), *DayNight.choices], required=False, label="Day/Night")
-    city = forms.CharField(max_length=80, required=False)
-    sort = forms.ChoiceField(choices=list(SORTS.items()), initial=SORT_STAR_DESC, label="Sort by")
+    dealership = StoreChoiceField(label=_("Store"))
+    contact_type = forms.ChoiceField(choices=VinContactType.choices, label=_("Contact type"))
+    limit = forms.IntegerField(label=_("How many"), min_value=1, max_value=MAX_LIMIT, initial=50)
+    language = forms.ChoiceField(
+        choices=[("", _("Any language")), *Language.choices], required=False, label=_("Language")
+    )
+    fleet = forms.ChoiceField(choices=FLEET_CHOICES, required=False, label=_("Fleet"))
+    day_night = forms.ChoiceField(
+        choices=[("", _("Day or night")), *DayNight.choices], required=False, label=_("Day/Night")
+    )
+    city = forms.CharField(max_length=80, required=False, label=_("City"))
+    sort = forms.ChoiceField(choices=list(SORTS.items()), initial=SORT_STAR_DESC, label=_("Sort by"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,9 +70,11 @@ class CallSelectForm(forms.Form):
 
 
 class BounceReportForm(forms.Form):
-    dealership = StoreChoiceField(label="Store")
-    date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    dealership = StoreChoiceField(label=_("Store"))
+    date_from = forms.DateField(
+        label=pgettext_lazy("date range", "From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,9 +85,9 @@ class BounceReportForm(forms.Form):
         start, end = data.get("date_from"), data.get("date_to")
         if start and end:
             if start > end:
-                self.add_error("date_to", "The end date is before the start date.")
+                self.add_error("date_to", gettext("The end date is before the start date."))
             elif (end - start).days > MAX_REPORT_DAYS:
-                self.add_error("date_to", "Choose a range of at most five years.")
+                self.add_error("date_to", gettext("Choose a range of at most five years."))
         return data
 
     @staticmethod
@@ -91,14 +99,20 @@ class BounceReportForm(forms.Form):
 class EmailConsentForm(forms.Form):
     """Record or change the consent of one of the customer's addresses (Customer Information screen)."""
 
-    email = forms.ChoiceField(label="Address")
-    basis = forms.ChoiceField(choices=ConsentBasis.choices)
-    source = forms.CharField(max_length=120, required=False, help_text="Where consent was captured.")
-    evidence = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), help_text="What proves it."
+    email = forms.ChoiceField(label=_("Address"))
+    basis = forms.ChoiceField(choices=ConsentBasis.choices, label=_("Basis"))
+    source = forms.CharField(
+        max_length=120, required=False, label=_("Source"), help_text=_("Where consent was captured.")
     )
-    obtained_on = forms.DateField(label="Obtained on", widget=forms.DateInput(attrs={"type": "date"}))
-    opted_out = forms.BooleanField(label="Opted out of email", required=False)
+    evidence = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Evidence"),
+        help_text=_("What proves it."),
+    )
+    obtained_on = forms.DateField(label=_("Obtained on"), widget=forms.DateInput(attrs={"type": "date"}))
+    opted_out = forms.BooleanField(label=_("Opted out of email"), required=False)
 
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,9 +139,9 @@ class EmailConsentForm(forms.Form):
     def clean_obtained_on(self):
         value = self.cleaned_data["obtained_on"]
         if value > timezone.localdate():
-            raise forms.ValidationError("Consent cannot be obtained in the future.")
+            raise forms.ValidationError(gettext("Consent cannot be obtained in the future."))
         if value.year < 1990:
-            raise forms.ValidationError("Enter a date after 1990.")
+            raise forms.ValidationError(gettext("Enter a date after 1990."))
         return value
 
     def obtained_at(self, *, existing=None) -> datetime:
@@ -146,25 +160,33 @@ class ContactLogForm(forms.Form):
     The number and vehicle choices are the customer's own, from what the screen already loaded (`vehicles`: the
     customer's Vehicle objects); contacts.services.contact_log checks them again in its transaction."""
 
-    channel = forms.ChoiceField(choices=ContactChannel.choices, initial=ContactChannel.PHONE_OUT, label="How")
-    contact_type = forms.ChoiceField(
-        choices=[("", "General"), *VinContactType.choices], required=False, label="Contact type"
+    channel = forms.ChoiceField(
+        choices=ContactChannel.choices, initial=ContactChannel.PHONE_OUT, label=pgettext_lazy("contact channel", "How")
     )
-    vehicle = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Vehicle")
-    phone = forms.ChoiceField(required=False, label="Number")
-    result = forms.ChoiceField(choices=[("", "Choose the result"), *ContactResult.choices], label="Result")
-    call_back_on = forms.DateField(required=False, label="Call back on", widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(required=False, max_length=MAX_NOTE, widget=forms.Textarea(attrs={"rows": 2}), label="Note")
+    contact_type = forms.ChoiceField(
+        choices=[("", pgettext_lazy("contact type", "General")), *VinContactType.choices],
+        required=False,
+        label=_("Contact type"),
+    )
+    vehicle = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=_("Vehicle"))
+    phone = forms.ChoiceField(required=False, label=pgettext_lazy("phone number", "Number"))
+    result = forms.ChoiceField(choices=[("", _("Choose the result")), *ContactResult.choices], label=_("Result"))
+    call_back_on = forms.DateField(
+        required=False, label=_("Call back on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(
+        required=False, max_length=MAX_NOTE, widget=forms.Textarea(attrs={"rows": 2}), label=_("Note")
+    )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, customer, vehicles=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.customer = customer
         self.vehicles = {v.pk: v for v in vehicles}
-        self.fields["vehicle"].choices = [("", "No vehicle")] + [
+        self.fields["vehicle"].choices = [("", gettext("No vehicle"))] + [
             (v.pk, " ".join(str(p) for p in (v.year, v.make, v.model, v.vin) if p)) for v in self.vehicles.values()
         ]
-        self.fields["phone"].choices = [("", "No number")] + phone_choices(customer)
+        self.fields["phone"].choices = [("", gettext("No number"))] + phone_choices(customer)
 
     def clean_vehicle(self):
         pk = self.cleaned_data.get("vehicle")

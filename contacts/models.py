@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import ContactMethodKind, Customer, Dealership, TurnOffReason, VinContactType
 
@@ -37,28 +39,29 @@ class ContactMethod(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.customer_id} {self.get_method_display()}: {'on' if self.is_on else 'off'}"
+        state = pgettext("contact method state", "on") if self.is_on else pgettext("contact method state", "off")
+        return f"{self.customer_id} {self.get_method_display()}: {state}"
 
 
 class ConsentBasis(models.TextChoices):
-    EXPRESS = "express", "Express consent"
-    IMPLIED_PURCHASE = "implied_purchase", "Implied by purchase"
-    IMPLIED_INQUIRY = "implied_inquiry", "Implied by inquiry"
+    EXPRESS = "express", _("Express consent")
+    IMPLIED_PURCHASE = "implied_purchase", _("Implied by purchase")
+    IMPLIED_INQUIRY = "implied_inquiry", _("Implied by inquiry")
 
 
 class EmailConsent(models.Model):
     """Consent ledger for one customer email (CASL rules apply to Canadian stores)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="email_consents")
-    email = models.EmailField(max_length=254, help_text="Lower-cased address the consent covers.")
+    email = models.EmailField(max_length=254, help_text=_("Lower-cased address the consent covers."))
     basis = models.CharField(max_length=20, choices=ConsentBasis.choices)
-    source = models.CharField(max_length=120, blank=True, help_text="Where consent was captured.")
-    evidence = models.TextField(blank=True, help_text="What proves the consent.")
+    source = models.CharField(max_length=120, blank=True, help_text=_("Where consent was captured."))
+    evidence = models.TextField(blank=True, help_text=_("What proves the consent."))
     obtained_at = models.DateTimeField()
     expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="Implied: purchase + 2 years, inquiry + 6 months; express: never."
+        null=True, blank=True, help_text=_("Implied: purchase + 2 years, inquiry + 6 months; express: never.")
     )
-    expired_at = models.DateTimeField(null=True, blank=True, help_text="Set by the daily expiry task.")
+    expired_at = models.DateTimeField(null=True, blank=True, help_text=_("Set by the daily expiry task."))
     opted_out_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -75,17 +78,17 @@ class EmailConsent(models.Model):
 
 
 class BounceSource(models.TextChoices):
-    WEBHOOK = "webhook", "Provider webhook"
-    IMPORT = "import", "Bounce report import"
-    DEMO = "demo", "Demo data"
+    WEBHOOK = "webhook", _("Provider webhook")
+    IMPORT = "import", _("Bounce report import")
+    DEMO = "demo", _("Demo data")
 
 
 class EmailBounce(models.Model):
     dealership = models.ForeignKey(Dealership, on_delete=models.CASCADE, related_name="email_bounces")
-    email = models.EmailField(max_length=254, help_text="Lower-cased address.")
+    email = models.EmailField(max_length=254, help_text=_("Lower-cased address."))
     bounced_at = models.DateTimeField()
     campaign = models.CharField(max_length=120, blank=True)
-    kind = models.CharField(max_length=20, default="hard", help_text="hard, soft, complaint...")
+    kind = models.CharField(max_length=20, default="hard", help_text=_("hard, soft, complaint..."))
     reason = models.CharField(max_length=500, blank=True)
     provider_event_id = models.CharField(max_length=120, blank=True)
     source = models.CharField(max_length=10, choices=BounceSource.choices, default=BounceSource.WEBHOOK)
@@ -106,19 +109,19 @@ class EmailBounce(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.email} bounced {self.bounced_at:%Y-%m-%d}"
+        return gettext("%(email)s bounced %(date)s") % {"email": self.email, "date": f"{self.bounced_at:%Y-%m-%d}"}
 
 
 # --- Contact history, the store's do-not-call list and the store's calling rules (DESIGN §4, §5) ---------------
 
 
 class ContactChannel(models.TextChoices):
-    PHONE_OUT = "phone_out", "Phone out"
-    PHONE_IN = "phone_in", "Phone in"
-    EMAIL = "email", "Email"
-    LETTER = "letter", "Letter"
-    TEXT = "text", "Text"
-    WALK_IN = "walk_in", "Walk-in"
+    PHONE_OUT = "phone_out", _("Phone out")
+    PHONE_IN = "phone_in", _("Phone in")
+    EMAIL = "email", _("Email")
+    LETTER = "letter", _("Letter")
+    TEXT = "text", pgettext_lazy("contact channel", "Text")
+    WALK_IN = "walk_in", _("Walk-in")
 
 
 #: The channels where the customer came to the store (the "in/out" column of the contact history).
@@ -128,14 +131,14 @@ PHONE_CHANNELS = frozenset({ContactChannel.PHONE_OUT, ContactChannel.PHONE_IN, C
 
 
 class ContactResult(models.TextChoices):
-    BOOKED = "booked", "Appointment booked"
-    LEFT_MESSAGE = "left_message", "Left message"
-    NO_ANSWER = "no_answer", "No answer"
-    BUSY = "busy", "Busy"
-    WRONG_NUMBER = "wrong_number", "Wrong number"
-    DO_NOT_CALL = "do_not_call", "Do not call"
-    CALL_BACK = "call_back", "Call back"
-    OTHER = "other", "Other"
+    BOOKED = "booked", _("Appointment booked")
+    LEFT_MESSAGE = "left_message", _("Left message")
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Busy")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    DO_NOT_CALL = "do_not_call", _("Do not call")
+    CALL_BACK = "call_back", _("Call back")
+    OTHER = "other", pgettext_lazy("contact result", "Other")
 
 
 class ContactLog(models.Model):
@@ -150,19 +153,19 @@ class ContactLog(models.Model):
     vehicle = models.ForeignKey(
         "customers.Vehicle", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    vin = models.CharField("VIN", max_length=17, blank=True, help_text="The vehicle's VIN when logged (kept).")
+    vin = models.CharField(_("VIN"), max_length=17, blank=True, help_text=_("The vehicle's VIN when logged (kept)."))
     contact_type = models.CharField(
-        max_length=20, choices=VinContactType.choices, blank=True, help_text="Blank: a general contact."
+        max_length=20, choices=VinContactType.choices, blank=True, help_text=_("Blank: a general contact.")
     )
     channel = models.CharField(max_length=12, choices=ContactChannel.choices)
     result = models.CharField(max_length=15, choices=ContactResult.choices)
-    phone = models.CharField(max_length=20, blank=True, help_text="The number called or that called (E.164).")
+    phone = models.CharField(max_length=20, blank=True, help_text=_("The number called or that called (E.164)."))
     call_back_on = models.DateField(null=True, blank=True)
     note = models.CharField(max_length=1000, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    user_label = models.CharField(max_length=120, blank=True, help_text="Who logged it when not a user.")
+    user_label = models.CharField(max_length=120, blank=True, help_text=_("Who logged it when not a user."))
     contacted_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -234,9 +237,9 @@ class LastContact(models.Model):
 
 
 class DoNotCallSource(models.TextChoices):
-    CONTACT_LOG = "contact_log", "Contact log"
-    ADMIN = "admin", "Admin"
-    DEMO = "demo", "Demo data"
+    CONTACT_LOG = "contact_log", _("Contact log")
+    ADMIN = "admin", pgettext_lazy("do-not-call source", "Admin")
+    DEMO = "demo", _("Demo data")
 
 
 class DoNotCallNumber(models.Model):
@@ -244,8 +247,8 @@ class DoNotCallNumber(models.Model):
     contactable ("on the store's do-not-call list") wherever it is on file in the store."""
 
     dealership = models.ForeignKey(Dealership, on_delete=models.CASCADE, related_name="do_not_call_numbers")
-    number = models.CharField(max_length=20, help_text="E.164, e.g. +14165550123.")
-    reason = models.CharField("Why", max_length=500, blank=True)
+    number = models.CharField(max_length=20, help_text=_("E.164, e.g. +14165550123."))
+    reason = models.CharField(pgettext_lazy("do-not-call number", "Why"), max_length=500, blank=True)
     source = models.CharField(max_length=12, choices=DoNotCallSource.choices, default=DoNotCallSource.ADMIN)
     customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
@@ -260,7 +263,7 @@ class DoNotCallNumber(models.Model):
 
     class Meta:
         ordering = ["-added_at", "-id"]
-        verbose_name = "do-not-call number"
+        verbose_name = _("do-not-call number")
         constraints = [models.UniqueConstraint(fields=["dealership", "number"], name="dnc_unique_number_per_store")]
         indexes = [
             models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"dnc_{short}_set_idx")
@@ -276,14 +279,14 @@ class ContactSettings(models.Model):
     contacts.calling_hours) and recycle days per contact type (`RecycleDays`; no row = the default)."""
 
     dealership = models.OneToOneField(Dealership, on_delete=models.CASCADE, related_name="contact_settings")
-    weekday_start = models.TimeField(null=True, blank=True, help_text="Blank: Canada 9:00, US 8:00.")
-    weekday_end = models.TimeField(null=True, blank=True, help_text="Blank: 21:00.")
-    weekend_start = models.TimeField(null=True, blank=True, help_text="Blank: Canada 10:00, US 8:00.")
-    weekend_end = models.TimeField(null=True, blank=True, help_text="Blank: Canada 18:00, US 21:00.")
+    weekday_start = models.TimeField(null=True, blank=True, help_text=_("Blank: Canada 9:00, US 8:00."))
+    weekday_end = models.TimeField(null=True, blank=True, help_text=_("Blank: 21:00."))
+    weekend_start = models.TimeField(null=True, blank=True, help_text=_("Blank: Canada 10:00, US 8:00."))
+    weekend_end = models.TimeField(null=True, blank=True, help_text=_("Blank: Canada 18:00, US 21:00."))
 
     class Meta:
-        verbose_name = "store contact settings"
-        verbose_name_plural = "store contact settings"
+        verbose_name = _("store contact settings")
+        verbose_name_plural = _("store contact settings")
         constraints = [
             models.CheckConstraint(
                 condition=Q(weekday_start__isnull=True)
@@ -300,7 +303,7 @@ class ContactSettings(models.Model):
         ]
 
     def __str__(self):
-        return f"Contact settings of {self.dealership}"
+        return gettext("Contact settings of %(store)s") % {"store": self.dealership}
 
 
 class RecycleDays(models.Model):
@@ -311,12 +314,15 @@ class RecycleDays(models.Model):
     days = models.PositiveSmallIntegerField(validators=[MaxValueValidator(MAX_RECYCLE_DAYS)])
 
     class Meta:
-        verbose_name = "recycle days"
-        verbose_name_plural = "recycle days"
+        verbose_name = _("recycle days")
+        verbose_name_plural = _("recycle days")
         constraints = [
             models.UniqueConstraint(fields=["store_settings", "contact_type"], name="recycle_unique_type_per_store"),
             models.CheckConstraint(condition=Q(days__lte=MAX_RECYCLE_DAYS), name="recycle_days_at_most_a_year"),
         ]
 
     def __str__(self):
-        return f"{self.get_contact_type_display()}: {self.days} days"
+        return ngettext("%(type)s: %(days)s day", "%(type)s: %(days)s days", self.days) % {
+            "type": self.get_contact_type_display(),
+            "days": self.days,
+        }

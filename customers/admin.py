@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Association,
@@ -16,8 +17,8 @@ from .models import (
     VehicleContactType,
 )
 
-admin.site.site_header = "DealerMine administration"
-admin.site.site_title = "DealerMine admin"
+admin.site.site_header = _("DealerMine administration")
+admin.site.site_title = _("DealerMine admin")
 
 User = get_user_model()
 
@@ -49,8 +50,8 @@ class DealershipAdmin(admin.ModelAdmin):
     inlines = [ServiceAdvisorInline]
     fieldsets = [
         (None, {"fields": ["code", "name", "country", "time_zone", "is_active"]}),
-        ("Modules", {"fields": ["has_showroom_equity", "email_bounce_limit", "bounce_webhook_secret"]}),
-        ("DMS connection", {"fields": ["dms_vendor", "dms_adapter", "dms_settings", "nightly_pull_time"]}),
+        (_("Modules"), {"fields": ["has_showroom_equity", "email_bounce_limit", "bounce_webhook_secret"]}),
+        (_("DMS connection"), {"fields": ["dms_vendor", "dms_adapter", "dms_settings", "nightly_pull_time"]}),
     ]
 
 
@@ -64,7 +65,8 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(TurnOffReason)
 class TurnOffReasonAdmin(admin.ModelAdmin):
-    """Turn Off Management: the reason codes stores pick when they turn something off."""
+    """Turn Off Management: the reason codes stores pick when they turn something off. The admin section's name
+    is the model's verbose_name_plural (customers.models.stores)."""
 
     list_display = [
         "code",
@@ -80,11 +82,11 @@ class TurnOffReasonAdmin(admin.ModelAdmin):
     search_fields = ["code", "label"]
     actions = ["activate", "deactivate"]
 
-    @admin.action(description="Activate selected reason codes")
+    @admin.action(description=_("Activate selected reason codes"))
     def activate(self, request, queryset):
         queryset.update(is_active=True)
 
-    @admin.action(description="Deactivate selected reason codes")
+    @admin.action(description=_("Deactivate selected reason codes"))
     def deactivate(self, request, queryset):
         queryset.update(is_active=False)
 

@@ -8,6 +8,10 @@ date, a contact method's {on, reason}); labels and formatting come from the fiel
 shown (customers.selectors.history), so an entry reads the same whoever wrote it, and unmerge or any later
 reader can trust the values as data.
 
+Texts stored with an entry (actor label, note, Turn Off comment) are stored as the product writes them, in English:
+a lazy translation handed in is stored in English whatever the writer's language (`stored_text`), and the
+history panel translates the product's own texts when it shows them.
+
 Bulk writers (the DMS sync, consent expiry, opt-out imports) build unsaved rows with `history_entry` /
 `turn_off_entry` and save them with `audit_bulk_save`, so the bulk path records exactly what the single path
 does.
@@ -22,7 +26,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from dealermine.bulk import bulk_insert
 
@@ -43,8 +49,17 @@ def raw_value(value: Any):
 class Conflict(models.TextChoices):
     """Who won when a person and the DMS both changed a field (dms_sync.precedence)."""
 
-    DMS = "dms", "the DMS's newer value replaced a person's edit"
-    PERSON = "person", "a person's newer edit was kept"
+    DMS = "dms", _("the DMS's newer value replaced a person's edit")
+    PERSON = "person", _("a person's newer edit was kept")
+
+
+def stored_text(text) -> str:
+    """Text as the audit log stores it: a lazy translation (e.g. `HistorySource.DMS_SYNC.label`) in English, the
+    source language, whoever is writing; plain text as given."""
+    if isinstance(text, Promise):
+        with translation.override(None):
+            return str(text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -90,10 +105,10 @@ def history_entry(
         created_at=now or timezone.now(),
         actor=actor,
         source=source,
-        actor_label=actor_label[:120],
+        actor_label=stored_text(actor_label)[:120],
         action=action,
         changes=[c.as_json() for c in changes],
-        note=note[:500],
+        note=stored_text(note)[:500],
     )
 
 
@@ -130,9 +145,9 @@ def turn_off_values(
         "code": code,
         "is_on": is_on,
         "reason_id": reason_id if reason is None else reason.pk,
-        "comment": comment[:500],
+        "comment": stored_text(comment)[:500],
         "actor_id": actor.pk if actor is not None else None,
-        "actor_label": actor_label[:120],
+        "actor_label": stored_text(actor_label)[:120],
         "created_at": now or timezone.now(),
     }
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from contacts.demo import contact_history_counts, contact_history_demo
 from contacts.models import ContactMethod, EmailBounce, EmailConsent
@@ -75,17 +76,19 @@ DEMO_USERS = [
     ("admin", "Alex", "Admin", True, []),
 ]
 
+#: Global codes (no dealership): their labels are stored in English and shown translated
+#: (TurnOffReason.display_label); gettext_noop puts them in the catalogue.
 TURN_OFF_REASONS = [
     # code, label, status, contact method, vin contact type
-    ("DECEASED", "Deceased", True, True, True),
-    ("OTHERDLR", "Services at another dealership", True, False, True),
-    ("RENTAL", "Rental car agency", True, False, False),
-    ("MOVED", "Moved away", True, True, True),
-    ("DNC", "Asked not to be contacted", False, True, True),
-    ("WRONGNUM", "Wrong number", False, True, False),
-    ("BOUNCED", "Email bounces", False, True, False),
-    ("SOLD", "Vehicle sold or traded", False, False, True),
-    ("NOINT", "Not interested", False, False, True),
+    ("DECEASED", gettext_noop("Deceased"), True, True, True),
+    ("OTHERDLR", gettext_noop("Services at another dealership"), True, False, True),
+    ("RENTAL", gettext_noop("Rental car agency"), True, False, False),
+    ("MOVED", gettext_noop("Moved away"), True, True, True),
+    ("DNC", gettext_noop("Asked not to be contacted"), False, True, True),
+    ("WRONGNUM", gettext_noop("Wrong number"), False, True, False),
+    ("BOUNCED", gettext_noop("Email bounces"), False, True, False),
+    ("SOLD", gettext_noop("Vehicle sold or traded"), False, False, True),
+    ("NOINT", gettext_noop("Not interested"), False, False, True),
 ]
 
 ADVISORS = ["Priya Natarajan", "Sam Okafor", "Lena Fischer", "Chris Duval"]

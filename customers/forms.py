@@ -9,6 +9,8 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from dms_sync.selectors import RemovedValue, customer_removed_values
 from dms_sync.services.removal import removable_value_normalize
@@ -41,6 +43,7 @@ from .services.vin_contact_types import MAX_COMMENT
 
 ORIGINAL_SALT = "customers.edit.original"
 BLANK = [("", "—")]
+ON_OFF = [("on", pgettext_lazy("contact method state", "On")), ("off", pgettext_lazy("contact method state", "Off"))]
 
 
 def _text(name, **kwargs):
@@ -127,7 +130,7 @@ class CustomerEditForm(BootstrapFormMixin, forms.Form):
     other_name = _text("other_name")
     address_to = _text("address_to")
     status = forms.ChoiceField(choices=CustomerStatus.choices)
-    inactive_reason = forms.ModelChoiceField(queryset=None, required=False, empty_label="— choose a reason —")
+    inactive_reason = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("— choose a reason —"))
     # Contact Information
     home_phone = _text("home_phone", max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
     work_phone = _text("work_phone", max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
@@ -172,7 +175,7 @@ class CustomerEditForm(BootstrapFormMixin, forms.Form):
         self.fields["postal_code"].widget.attrs.update(
             {"data-postal-lookup": "", "autocomplete": "postal-code", "spellcheck": "false"}
         )
-        self.fields["twitter_handle"].widget.attrs["placeholder"] = "@handle"
+        self.fields["twitter_handle"].widget.attrs["placeholder"] = gettext("@handle")
         self.normalized: dict = {}
         self._style_widgets()
 
@@ -226,7 +229,9 @@ class CustomerEditForm(BootstrapFormMixin, forms.Form):
 
 def removed_value_message(row: RemovedValue, *, shown: str) -> str:
     when = timezone.localtime(row.removed_at).date().isoformat()
-    return f"{shown} was removed permanently on {when} by {row.who}; lift the removal below to enter it again."
+    return gettext(
+        "%(value)s was removed permanently on %(when)s by %(who)s; lift the removal below to enter it again."
+    ) % {"value": shown, "when": when, "who": row.who}
 
 
 class RemoveForm(BootstrapFormMixin, forms.Form):
@@ -239,11 +244,11 @@ class SuppressionLiftForm(BootstrapFormMixin, forms.Form):
     """The confirm step of lifting a removal: why the value may come back (recorded in the history)."""
 
     reason = forms.CharField(
-        label="Why is the removal lifted?",
+        label=_("Why is the removal lifted?"),
         max_length=MAX_REASON,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Say why the removal is lifted."},
+        error_messages={"required": _("Say why the removal is lifted.")},
     )
 
     def __init__(self, *args, **kwargs):
@@ -253,8 +258,8 @@ class SuppressionLiftForm(BootstrapFormMixin, forms.Form):
 
 class ContactMethodForm(BootstrapFormMixin, forms.Form):
     method = forms.ChoiceField(choices=ContactMethodKind.choices)
-    is_on = forms.TypedChoiceField(choices=[("on", "On"), ("off", "Off")], coerce=lambda v: v == "on")
-    reason = forms.ModelChoiceField(queryset=None, required=False, empty_label="— reason —")
+    is_on = forms.TypedChoiceField(choices=ON_OFF, coerce=lambda v: v == "on")
+    reason = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("— reason —"))
 
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -264,15 +269,17 @@ class ContactMethodForm(BootstrapFormMixin, forms.Form):
 
 class PreferredMethodForm(BootstrapFormMixin, forms.Form):
     preferred_contact_method = forms.ChoiceField(
-        choices=[("", "None")] + ContactMethodKind.choices, required=False, widget=forms.RadioSelect
+        choices=[("", pgettext_lazy("preferred contact method", "None"))] + ContactMethodKind.choices,
+        required=False,
+        widget=forms.RadioSelect,
     )
 
 
 class VinContactTypeForm(BootstrapFormMixin, forms.Form):
     """Turn one VIN contact type on or off; off needs a reason, the comment is optional."""
 
-    is_on = forms.TypedChoiceField(choices=[("on", "On"), ("off", "Off")], coerce=lambda v: v == "on")
-    reason = forms.ModelChoiceField(queryset=None, required=False, empty_label="— choose a reason —")
+    is_on = forms.TypedChoiceField(choices=ON_OFF, coerce=lambda v: v == "on")
+    reason = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("— choose a reason —"))
     comment = forms.CharField(required=False, max_length=MAX_COMMENT, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, customer, **kwargs):
@@ -282,7 +289,9 @@ class VinContactTypeForm(BootstrapFormMixin, forms.Form):
 
 
 class AssociationAddForm(BootstrapFormMixin, forms.Form):
-    other = forms.ModelChoiceField(queryset=None, error_messages={"invalid_choice": "Choose a customer of this store."})
+    other = forms.ModelChoiceField(
+        queryset=None, error_messages={"invalid_choice": _("Choose a customer of this store.")}
+    )
     relationship = forms.ChoiceField(choices=ASSOCIATION_RELATIONSHIPS)
     note = forms.CharField(required=False, max_length=MAX_NOTE)
 

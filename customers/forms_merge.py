@@ -1,6 +1,8 @@
 """Forms of the Merge Customer screen (kept apart from the Customer Information forms)."""
 
 from django import forms
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from .fields import field_label
 from .models import Relationship
@@ -28,7 +30,7 @@ class MergeSelectForm(forms.Form):
     children = forms.ModelMultipleChoiceField(
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Pick at least one customer to merge."},
+        error_messages={"required": _("Pick at least one customer to merge.")},
     )
 
     def __init__(self, *args, parent, allowed, **kwargs):
@@ -37,13 +39,20 @@ class MergeSelectForm(forms.Form):
         self.fields["children"].queryset = allowed
         for pk in posted_ids(self.data) if self.is_bound else []:
             self.fields[f"relationship_{pk}"] = forms.ChoiceField(
-                choices=RELATIONSHIP_CHOICES, initial=Relationship.DUPLICATE, label="Relationship"
+                choices=RELATIONSHIP_CHOICES, initial=Relationship.DUPLICATE, label=gettext("Relationship")
             )
 
     def clean_children(self):
         children = list(self.cleaned_data["children"])
         if len(children) > MAX_CHILDREN:
-            raise forms.ValidationError(f"Merge at most {MAX_CHILDREN} customers at a time.")
+            raise forms.ValidationError(
+                ngettext(
+                    "Merge at most %(count)d customer at a time.",
+                    "Merge at most %(count)d customers at a time.",
+                    MAX_CHILDREN,
+                )
+                % {"count": MAX_CHILDREN}
+            )
         return sorted(children, key=lambda c: c.pk)
 
     def relationships(self) -> dict[int, str]:
@@ -59,7 +68,7 @@ class MergeConfirmForm(MergeSelectForm):
         for name in FILLABLE_FIELDS:
             if is_empty(field_value(parent, name)):
                 self.fields[f"fill_{name}"] = forms.TypedChoiceField(
-                    choices=[("", "Leave empty")] + [(str(pk), str(pk)) for pk in ids],
+                    choices=[("", gettext("Leave empty"))] + [(str(pk), str(pk)) for pk in ids],
                     coerce=int,
                     empty_value=None,
                     required=False,
@@ -77,9 +86,9 @@ class MergeConfirmForm(MergeSelectForm):
             if source is None:
                 continue
             if source not in by_pk:
-                self.add_error(f"fill_{name}", "Fill only from a customer being merged.")
+                self.add_error(f"fill_{name}", gettext("Fill only from a customer being merged."))
             elif is_empty(field_value(by_pk[source], name)):
-                self.add_error(f"fill_{name}", "That customer has no value for this field.")
+                self.add_error(f"fill_{name}", gettext("That customer has no value for this field."))
         return cleaned
 
     def fill_fields(self) -> dict[str, int]:
@@ -105,4 +114,7 @@ class UnmergeForm(forms.Form):
 
     def __init__(self, *args, takeable: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["take_back"].choices = [(name, f"{field_label(name)}: {value}") for name, value in takeable.items()]
+        self.fields["take_back"].choices = [
+            (name, gettext("%(field)s: %(value)s") % {"field": field_label(name), "value": value})
+            for name, value in takeable.items()
+        ]

@@ -13,6 +13,8 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .fields import EMAIL_FIELDS, PHONE_FIELDS
 from .forms import CustomerEditForm
@@ -43,16 +45,21 @@ class NewCustomerForm(CustomerEditForm):
     original = None
 
     kind = forms.ChoiceField(
-        label="Customer type", choices=list(KIND_CHOICES.items()), initial=CustomerKind.PERSON, widget=forms.RadioSelect
+        label=_("Customer type"),
+        choices=list(KIND_CHOICES.items()),
+        initial=CustomerKind.PERSON,
+        widget=forms.RadioSelect,
     )
     preferred_contact_method = forms.ChoiceField(
-        label="Preferred method", choices=[("", "None")] + list(METHOD_CHOICES.items()), required=False
+        label=_("Preferred method"),
+        choices=[("", pgettext_lazy("preferred contact method", "None"))] + list(METHOD_CHOICES.items()),
+        required=False,
     )
     token = forms.UUIDField(
         widget=forms.HiddenInput,
         error_messages={
-            "required": "This form could not be sent as it is: open New customer again.",
-            "invalid": "This form could not be sent as it is: open New customer again.",
+            "required": _("This form could not be sent as it is: open New customer again."),
+            "invalid": _("This form could not be sent as it is: open New customer again."),
         },
     )
     # What was typed in the search box that led here (pre-fill, and a DMS number is an identity key).
@@ -66,7 +73,11 @@ class NewCustomerForm(CustomerEditForm):
         kwargs.setdefault("initial", {})
         super().__init__(*args, customer=Customer(dealership=dealership), **kwargs)
         self.method_reasons = {str(r.pk): r for r in contact_method_reasons(dealership=dealership)}
-        reason_choices = [("", "On")] + [(pk, f"Off: {r.label}") for pk, r in self.method_reasons.items()]
+        # A store's own reason shows as entered, the product's own in the reader's language (display_label).
+        reason_choices = [("", pgettext("contact method state", "On"))] + [
+            (pk, pgettext("contact method state", "Off: %(reason)s") % {"reason": r.display_label()})
+            for pk, r in self.method_reasons.items()
+        ]
         for method, label in ContactMethodKind.choices:
             self.fields[method_field(method)] = forms.ChoiceField(
                 label=label,
@@ -115,7 +126,8 @@ class NewCustomerForm(CustomerEditForm):
         if preferred and preferred in self.methods_off() and "preferred_contact_method" not in self.errors:
             self.add_error(
                 "preferred_contact_method",
-                f"{METHOD_CHOICES[preferred]} is turned off below; it cannot be the preferred method.",
+                gettext("%(method)s is turned off below; it cannot be the preferred method.")
+                % {"method": METHOD_CHOICES[preferred]},
             )
         return cleaned
 

@@ -5,11 +5,13 @@ from functools import lru_cache
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 MAX_PHONE_INPUT = 40
 
 
-INVALID_MESSAGE = "Enter a valid phone number, e.g. (416) 555-0123."
+INVALID_MESSAGE = _("Enter a valid phone number, e.g. (416) 555-0123.")
 NANP_REGIONS = frozenset({"US", "CA"})
 # (734) 305-2957, 734-305-2957, 734.305.2957, 7343052957, +1 734 305 2957, 1-734-305-2957 ([0-9], not \d:
 # \d would also match other scripts' digits, which phonenumbers reads differently).
@@ -39,7 +41,7 @@ def phone_normalize(value: str, *, region: str = "US") -> str:
     if not value:
         return ""
     if len(value) > MAX_PHONE_INPUT:
-        raise ValidationError("Phone number is too long.", code="phone_too_long")
+        raise ValidationError(_("Phone number is too long."), code="phone_too_long")
     if region in NANP_REGIONS and (plain := _NANP_PLAIN.match(value)):
         digits = (plain.group(1) or plain.group(2)) + plain.group(3) + plain.group(4)
         verdict = _nanp_prefix_verdict(digits[:6])
@@ -56,11 +58,15 @@ def phone_normalize(value: str, *, region: str = "US") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-@lru_cache(maxsize=4096)
 def phone_display(e164: str) -> str:
-    """(416) 555-0123 for North American numbers, the international form otherwise.
+    """(416) 555-0123 for North American numbers in English, 416 555-0123 in French (as the Office québécois de
+    la langue française writes them), the international form otherwise."""
+    return _phone_display(e164, (translation.get_language() or "").startswith("fr"))
 
-    Cached: parsing with phonenumbers costs tens of microseconds, and the profile formats each of its phones
+
+@lru_cache(maxsize=4096)
+def _phone_display(e164: str, french: bool) -> str:
+    """Cached: parsing with phonenumbers costs tens of microseconds, and the profile formats each of its phones
     more than once (phone rows, contact methods, remove requests)."""
     if not e164:
         return ""
@@ -69,7 +75,8 @@ def phone_display(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     if parsed.country_code == 1:
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+        national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return national.replace("(", "").replace(") ", " ") if french else national
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 

@@ -8,13 +8,7 @@ from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
-
-NEVER = "never"
-TODAY = "today"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+from django.utils.translation import gettext, ngettext, pgettext
 
 
 def verification_age_label(*, verified_at: datetime | None, now: datetime) -> str:
@@ -26,17 +20,16 @@ def verification_age_label(*, verified_at: datetime | None, now: datetime) -> st
     not folded into years (coordinators read "14 months"). A stamp in the future (clock skew) is "today".
     """
     if verified_at is None:
-        return NEVER
+        return pgettext("verification age", "never")
     start = timezone.localtime(verified_at).date() if timezone.is_aware(verified_at) else verified_at.date()
     end = timezone.localtime(now).date() if timezone.is_aware(now) else now.date()
     if start >= end:
-        return TODAY
+        return pgettext("verification age", "today")
     delta = relativedelta(end, start)
     months = delta.years * 12 + delta.months
     days = delta.days
-    parts = []
-    if months:
-        parts.append(_plural(months, "month"))
-    if days:
-        parts.append(_plural(days, "day"))
-    return " and ".join(parts)
+    month_part = ngettext("%(count)d month", "%(count)d months", months) % {"count": months} if months else ""
+    day_part = ngettext("%(count)d day", "%(count)d days", days) % {"count": days} if days else ""
+    if month_part and day_part:
+        return gettext("%(months)s and %(days)s") % {"months": month_part, "days": day_part}
+    return month_part or day_part

@@ -15,10 +15,13 @@ copy. Static files are served by WhiteNoise before this middleware and keep thei
 import re
 
 from django.http import QueryDict
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
 # NUL, and the UTF-16 surrogate range (a lone surrogate cannot be stored or even encoded as UTF-8).
 REFUSED = re.compile("[\x00\ud800-\udfff]")
+# Where a signed-in person's language choice is kept for the session (written by customers.services.language).
+LANGUAGE_SESSION_KEY = "language"
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -61,3 +64,19 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         add_never_cache_headers(response)
         return response
+
+
+class UserLanguageMiddleware:
+    """A signed-in person's own language choice (kept in the session at sign-in, customers.services.language)
+    wins over the browser's Accept-Language that LocaleMiddleware applied; without a choice that one stays."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        code = session.get(LANGUAGE_SESSION_KEY) if session is not None else None
+        if code and code != getattr(request, "LANGUAGE_CODE", None):
+            translation.activate(code)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

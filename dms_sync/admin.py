@@ -1,4 +1,7 @@
 from django.contrib import admin, messages
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import QuarantinedRow, RemoveRequest, RemoveStatus, Suppression, SyncRun
 from .services.delivery import remove_request_retry
@@ -67,13 +70,13 @@ class SyncRunAdmin(ReadOnlyAdmin):
     exclude = ["warnings"]
     inlines = [QuarantinedRowInline]
 
-    @admin.display(description="duration")
+    @admin.display(description=_("duration"))
     def duration_display(self, obj):
         if obj.duration is None:
-            return "running" if obj.status == "running" else "-"
-        return f"{obj.duration.total_seconds():.1f} s"
+            return pgettext("sync run duration", "running") if obj.status == "running" else "-"
+        return gettext("%(seconds)s s") % {"seconds": number_format(obj.duration.total_seconds(), 1)}
 
-    @admin.display(description="warnings")
+    @admin.display(description=_("warnings"))
     def warnings_display(self, obj):
         return "\n".join(obj.warnings or []) or "-"
 
@@ -134,17 +137,27 @@ class RemoveRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="last error")
+    @admin.display(description=_("last error"))
     def last_error_short(self, obj):
         return (obj.last_error[:80] + "...") if len(obj.last_error) > 80 else obj.last_error
 
-    @admin.action(description="Retry delivery of the selected dead requests")
+    @admin.action(description=_("Retry delivery of the selected dead requests"))
     def retry_delivery(self, request, queryset):
         dead = list(queryset.filter(status=RemoveStatus.DEAD))
         for remove_request in dead:
             remove_request_retry(request=remove_request, actor=request.user)
         skipped = queryset.exclude(status=RemoveStatus.DEAD).count()
         if dead:
-            self.message_user(request, f"{len(dead)} request(s) queued for delivery again.", messages.SUCCESS)
+            message = ngettext(
+                "%(count)d request(s) queued for delivery again.",
+                "%(count)d request(s) queued for delivery again.",
+                len(dead),
+            )
+            self.message_user(request, message % {"count": len(dead)}, messages.SUCCESS)
         if skipped:
-            self.message_user(request, f"{skipped} request(s) were not dead and were left as they are.", messages.INFO)
+            message = ngettext(
+                "%(count)d request(s) were not dead and were left as they are.",
+                "%(count)d request(s) were not dead and were left as they are.",
+                skipped,
+            )
+            self.message_user(request, message % {"count": skipped}, messages.INFO)

@@ -5,21 +5,23 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from customers.fields import REMOVABLE_FIELDS, field_label
+from customers.fields import REMOVABLE_FIELDS, field_label_lazy
 from customers.models import Customer, Dealership
 
 
 class SyncStatus(models.TextChoices):
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+    RUNNING = "running", pgettext_lazy("sync run status", "Running")
+    SUCCEEDED = "succeeded", pgettext_lazy("sync run status", "Succeeded")
+    FAILED = "failed", pgettext_lazy("sync run status", "Failed")
 
 
 class SyncRun(models.Model):
     dealership = models.ForeignKey(Dealership, on_delete=models.CASCADE, related_name="sync_runs")
     adapter = models.CharField(max_length=20)
-    source = models.CharField(max_length=500, blank=True, help_text="Extract folder or API base URL.")
+    source = models.CharField(max_length=500, blank=True, help_text=_("Extract folder or API base URL."))
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
@@ -28,11 +30,11 @@ class SyncRun(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     quarantined = models.PositiveIntegerField(default=0)
-    cursor = models.CharField(max_length=200, blank=True, help_text="changedSince / extract date reached.")
+    cursor = models.CharField(max_length=200, blank=True, help_text=_("changedSince / extract date reached."))
     error = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
     # Liveness of a running pull: a run whose owner died (kill -9, lost machine) is recognised as abandoned.
-    owner = models.CharField(max_length=120, blank=True, help_text="host:pid of the process running the pull.")
+    owner = models.CharField(max_length=120, blank=True, help_text=_("host:pid of the process running the pull."))
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -71,7 +73,7 @@ class QuarantinedRow(models.Model):
 #: The fields whose X removes a value for good (customers.fields.REMOVABLE_FIELDS), with their one label; a
 #: removable field added to the registry becomes a choice here (and a migration of these choices).
 SuppressedField = models.TextChoices(
-    "SuppressedField", [(key.upper(), (key, field_label(key))) for key in REMOVABLE_FIELDS]
+    "SuppressedField", [(key.upper(), (key, field_label_lazy(key))) for key in REMOVABLE_FIELDS]
 )
 
 
@@ -82,7 +84,7 @@ class Suppression(models.Model):
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     dms_number = models.CharField(max_length=32, blank=True)
     field = models.CharField(max_length=12, choices=SuppressedField.choices)
-    value = models.CharField(max_length=254, help_text="Normalized: E.164 phone or lower-cased email.")
+    value = models.CharField(max_length=254, help_text=_("Normalized: E.164 phone or lower-cased email."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -108,10 +110,10 @@ class Suppression(models.Model):
 
 
 class RemoveStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENT = "sent", "Sent"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    DEAD = "dead", "Dead"
+    PENDING = "pending", pgettext_lazy("remove request status", "Pending")
+    SENT = "sent", pgettext_lazy("remove request status", "Sent")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("remove request status", "Acknowledged")
+    DEAD = "dead", pgettext_lazy("remove request status", "Dead")
 
 
 class RemoveRequest(models.Model):
@@ -133,7 +135,7 @@ class RemoveRequest(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
-    outcome = models.CharField(max_length=20, blank=True, help_text="applied / already_absent / permanent ...")
+    outcome = models.CharField(max_length=20, blank=True, help_text=_("applied / already_absent / permanent ..."))
 
     class Meta:
         ordering = ["-requested_at"]

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext, pgettext
 
 from customers.fields import BY_KEY, ValueFamily, family_of, field_label
 
@@ -46,7 +47,7 @@ def removed_by(suppression: Suppression) -> str:
     """Who removed the value, as the screen names them."""
     user = suppression.created_by
     if user is None:
-        return "an unknown user"
+        return gettext("an unknown user")
     return user.get_full_name() or user.get_username()
 
 
@@ -86,10 +87,10 @@ def remove_requests_for_customer(*, customer):
 
 def remove_request_state_label(request: RemoveRequest) -> str:
     return {
-        RemoveStatus.PENDING: "Pending",
-        RemoveStatus.SENT: "Pending",
-        RemoveStatus.ACKNOWLEDGED: "Acknowledged",
-        RemoveStatus.DEAD: "Dead",
+        RemoveStatus.PENDING: pgettext("remove request status", "Pending"),
+        RemoveStatus.SENT: pgettext("remove request status", "Pending"),
+        RemoveStatus.ACKNOWLEDGED: pgettext("remove request status", "Acknowledged"),
+        RemoveStatus.DEAD: pgettext("remove request status", "Dead"),
     }[request.status]
 
 

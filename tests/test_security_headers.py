@@ -31,7 +31,8 @@ EXPECTED_DIRECTIVES = {
     "base-uri": "'none'",
 }
 INLINE_CODE = {
-    "inline <script>": re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),
+    # A JSON data block (Django's json_script: texts a script reads) is never executed, so the policy allows it.
+    "inline <script>": re.compile(r"<script(?![^>]*\b(?:src=|type=[\"']?application/json\b))[^>]*>", re.I),
     "<style> element": re.compile(r"<style[\s>]", re.I),
     "style= attribute": re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I),
     "on*= handler": re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I),
@@ -145,3 +146,4 @@ def test_the_inline_code_check_catches_what_the_policy_blocks(html):
     with pytest.raises(AssertionError, match="blocked by the policy"):
         assert_no_inline_code(HttpResponse(f"<html><body>{html}</body></html>"), "crafted")
     assert_no_inline_code(HttpResponse('<script src="/static/js/app.js"></script><p data-on="x">on=</p>'), "ok")
+    assert_no_inline_code(HttpResponse('<script id="t" type="application/json">{"a": 1}</script>'), "json data")

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from functools import cached_property
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
+
 from customers.fields import PHONE_METHOD_FIELDS, method_fields
 from customers.models import ContactMethodKind, Customer, Vehicle, VinContactType
 
@@ -25,8 +28,8 @@ _RESULT_LABELS = dict(ContactResult.choices)
 
 
 def day_label(day: date) -> str:
-    """Mar 5, 2026"""
-    return f"{day:%b} {day.day}, {day.year}"
+    """Mar 5, 2026 (the active language's DATE_FORMAT, dealermine/formats: "5 mars 2026" in French)."""
+    return date_format(day, "DATE_FORMAT")
 
 
 def usable(field: str) -> str:
@@ -56,11 +59,11 @@ class CallSelectRow:
 
     @property
     def phone_label(self) -> str:
-        return ContactMethodKind(self.phone_method).label if self.phone_method else ""
+        return str(ContactMethodKind(self.phone_method).label) if self.phone_method else ""
 
     @property
     def last_contact_result_label(self) -> str:
-        return _RESULT_LABELS.get(self.last_contact_result, "")
+        return str(_RESULT_LABELS.get(self.last_contact_result, ""))
 
     @property
     def is_call_back(self) -> bool:
@@ -69,14 +72,14 @@ class CallSelectRow:
     @cached_property
     def due_reason(self) -> str:
         """Why the customer is on today's list, in one line (the list, its CSV and its print)."""
-        type_label = VinContactType(self.contact_type).label if self.contact_type else "this type"
         if self.is_call_back:
-            return f"Call back due {day_label(self.call_back_on)}"
+            return gettext("Call back due %(day)s") % {"day": day_label(self.call_back_on)}
         if self.last_contact_at is None:
-            return f"Not contacted for {type_label} yet"
+            type_label = VinContactType(self.contact_type).label if self.contact_type else gettext("this type")
+            return gettext("Not contacted for %(contact_type)s yet") % {"contact_type": type_label}
         if self.recycled_on is not None:
-            return f"Recycled {day_label(self.recycled_on)}"
-        return "Due"
+            return gettext("Recycled %(day)s") % {"day": day_label(self.recycled_on)}
+        return pgettext("call select row", "Due")
 
 
 def best_phone(customer) -> tuple[str, str]:

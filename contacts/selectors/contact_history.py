@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import pgettext
 
 from customers.models import VinContactType
 
@@ -44,7 +45,8 @@ class ContactHistoryRow:
 
     @property
     def contact_type_label(self) -> str:
-        return _TYPES.get(self.contact_type, "General")
+        label = _TYPES.get(self.contact_type)
+        return str(label) if label is not None else pgettext("contact type", "General")
 
     @property
     def inbound(self) -> bool:
@@ -52,15 +54,15 @@ class ContactHistoryRow:
 
     @property
     def direction(self) -> str:
-        return "In" if self.inbound else "Out"
+        return pgettext("contact direction", "In") if self.inbound else pgettext("contact direction", "Out")
 
     @property
     def channel_label(self) -> str:
-        return _CHANNELS.get(self.channel, self.channel)
+        return str(_CHANNELS.get(self.channel, self.channel))
 
     @property
     def result_label(self) -> str:
-        return _RESULTS.get(self.result, self.result)
+        return str(_RESULTS.get(self.result, self.result))
 
 
 def _user_label(first="", last="", username="", label="") -> str:

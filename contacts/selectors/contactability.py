@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from customers.fields import PHONE_METHOD_FIELDS, method_fields
-from customers.models import ContactMethodKind, VehicleContactType
+from customers.models import ContactMethodKind, TurnOffReason, VehicleContactType
 
 from ..contactability import Answer, CustomerFacts, EmailFacts, VehicleFacts, contactability
 from ..models import ContactMethod, EmailBounce, EmailConsent
@@ -50,9 +50,9 @@ def customer_contact_facts(*, customer, now=None) -> CustomerFacts:
     now = now or timezone.now()
     values = {key: getattr(customer, key) or "" for key in REACHABLE_FIELDS}
     methods_off = {
-        method: (label or "")
-        for method, label in ContactMethod.objects.filter(customer=customer, is_on=False).values_list(
-            "method", "reason__label"
+        method: TurnOffReason.label_for_display(label or "", dealership_id=store)
+        for method, label, store in ContactMethod.objects.filter(customer=customer, is_on=False).values_list(
+            "method", "reason__label", "reason__dealership_id"
         )
     }
     emails = email_facts(

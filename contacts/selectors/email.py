@@ -15,7 +15,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from customers.fields import EMAIL_FIELDS, field_label
-from customers.models import ContactMethodKind, VerificationStamp
+from customers.models import ContactMethodKind, TurnOffReason, VerificationStamp
 
 from ..contactability import Answer, CustomerFacts, EmailFacts, method_reasons
 from ..models import ContactMethod, EmailBounce, EmailConsent
@@ -157,11 +157,12 @@ def customer_email_statuses(*, customer, now=None, methods_off: Mapping[str, str
     if methods_off is None:
         # A duplicate child follows its parent's contact methods.
         owner_id = customer.merge_parent_id if customer.is_duplicate_child else customer.pk
-        methods_off = dict(
-            ContactMethod.objects.filter(customer_id=owner_id, method=ContactMethodKind.EMAIL, is_on=False).values_list(
-                "method", "reason__label"
-            )
-        )
+        methods_off = {
+            method: TurnOffReason.label_for_display(label or "", dealership_id=store)
+            for method, label, store in ContactMethod.objects.filter(
+                customer_id=owner_id, method=ContactMethodKind.EMAIL, is_on=False
+            ).values_list("method", "reason__label", "reason__dealership_id")
+        }
     email_off = (methods_off[ContactMethodKind.EMAIL] or "") if ContactMethodKind.EMAIL in methods_off else None
     store = customer.dealership
     statuses = []

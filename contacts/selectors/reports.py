@@ -6,12 +6,13 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import dealerships_for_user
 
 from ..models import EmailBounce
 
-NO_CAMPAIGN = "(no campaign)"
+NO_CAMPAIGN = _("(no campaign)")
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,10 @@ def bounce_report(*, user, dealership_id: int, date_from: date, date_to: date) -
         .annotate(invalid=Count("email", distinct=True))
         .order_by()
     }
+    no_campaign = str(NO_CAMPAIGN)  # in the language of the request
     rows = [
         BounceReportRow(
-            campaign=row["campaign"] or NO_CAMPAIGN,
+            campaign=row["campaign"] or no_campaign,
             bounces=row["n"],
             addresses=row["addresses"],
             invalid_addresses=invalid_per_campaign.get(row["campaign"], 0),

@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ..models import BounceSource, EmailBounce
 
@@ -26,7 +28,7 @@ CSV_REQUIRED_COLUMNS = ("email", "bounced_at")
 class IsoDateTimeField(forms.Field):
     """ISO 8601 date-time ("2026-11-02T14:03:00Z", "+00:00" offsets); a naive value or a bare date is UTC."""
 
-    default_error_messages = {"invalid": "Enter an ISO 8601 date-time, e.g. 2026-11-02T14:03:00Z."}
+    default_error_messages = {"invalid": _("Enter an ISO 8601 date-time, e.g. 2026-11-02T14:03:00Z.")}
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -70,7 +72,7 @@ class BounceEventForm(forms.Form):
     def clean_bounced_at(self):
         value = self.cleaned_data["bounced_at"]
         if value > self.now + MAX_FUTURE_SKEW:
-            raise ValidationError("The bounce time is in the future.", code="future")
+            raise ValidationError(gettext("The bounce time is in the future."), code="future")
         return value
 
     def clean_kind(self):
@@ -183,7 +185,7 @@ class ImportFormatError(ValueError):
 
 def _header_map(fieldnames) -> dict[str, str]:
     if not fieldnames:
-        raise ImportFormatError("The file is empty or has no header row.")
+        raise ImportFormatError(gettext("The file is empty or has no header row."))
     return {(name or "").strip().lower(): name for name in fieldnames}
 
 
@@ -194,7 +196,7 @@ def bounces_import_csv(*, dealership, stream, now=None) -> BounceImportResult:
     header = _header_map(reader.fieldnames)
     missing = [c for c in CSV_REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise ImportFormatError(f"Missing column(s): {', '.join(missing)}.")
+        raise ImportFormatError(gettext("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
     result = BounceImportResult()
     pending: list[dict] = []
 

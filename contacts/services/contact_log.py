@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from customers.fields import PHONE_FIELDS, PHONE_METHOD_FIELDS, field_label
 from customers.models import Customer, HistorySource, VinContactType
@@ -76,7 +77,7 @@ def phone_choices(customer) -> list[tuple[str, str]]:
     for key in PHONE_METHOD_FIELDS.values():
         number = getattr(customer, key)
         if number and number not in choices:
-            choices[number] = f"{field_label(key)} {phone_display(number)}"
+            choices[number] = f"{str(field_label(key))} {phone_display(number)}"
     return list(choices.items())
 
 
@@ -89,32 +90,41 @@ def _check(
         errors.setdefault(name, []).append(message)
 
     if channel not in ContactChannel.values:
-        add("channel", "Choose how the contact was made.")
+        add("channel", gettext("Choose how the contact was made."))
     if result not in ContactResult.values:
-        add("result", "Choose the result.")
+        add("result", gettext("Choose the result."))
     if contact_type and contact_type not in VinContactType.values:
-        add("contact_type", "Choose a contact type.")
+        add("contact_type", gettext("Choose a contact type."))
     if vehicle is not None and vehicle.customer_id != customer.pk:
-        add("vehicle", "That vehicle is not on this customer's file.")
+        add("vehicle", gettext("That vehicle is not on this customer's file."))
     numbers = dict(phone_choices(customer))
     if phone and phone not in numbers:
-        add("phone", "That number is no longer on the file (it changed meanwhile): choose the number again.")
+        add("phone", gettext("That number is no longer on the file (it changed meanwhile): choose the number again."))
     if result in NUMBER_RESULTS and not phone:
-        label = ContactResult(result).label
-        add("phone", f"Choose the number the result '{label}' is about." if numbers else "No number on file.")
+        if numbers:
+            label = ContactResult(result).label
+            add("phone", gettext("Choose the number the result '%(result)s' is about.") % {"result": label})
+        else:
+            add("phone", gettext("No number on file."))
     if result == ContactResult.CALL_BACK:
         if call_back_on is None:
-            add("call_back_on", "Enter the date to call back.")
+            add("call_back_on", gettext("Enter the date to call back."))
         elif call_back_on < today:
-            add("call_back_on", "The call-back date is in the past.")
+            add("call_back_on", gettext("The call-back date is in the past."))
         elif call_back_on > today + MAX_CALL_BACK_AHEAD:
-            add("call_back_on", "Choose a call-back date within a year.")
+            add("call_back_on", gettext("Choose a call-back date within a year."))
         if not contact_type:
-            add("contact_type", "Choose the contact type to call back for (Call Select lists the customer for it).")
+            add(
+                "contact_type",
+                gettext("Choose the contact type to call back for (Call Select lists the customer for it)."),
+            )
     elif call_back_on is not None:
-        add("call_back_on", "A call-back date goes with the result 'Call back'.")
+        add(
+            "call_back_on",
+            gettext("A call-back date goes with the result '%(result)s'.") % {"result": ContactResult.CALL_BACK.label},
+        )
     if len(note) > MAX_NOTE:
-        add("note", f"Keep the note under {MAX_NOTE} characters.")
+        add("note", gettext("Keep the note under %(max)s characters.") % {"max": MAX_NOTE})
     return errors
 
 

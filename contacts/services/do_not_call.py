@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from customers.models import TurnOffReason
 from customers.phones import phone_normalize
@@ -21,9 +22,10 @@ from customers.phones import phone_normalize
 from ..models import DoNotCallNumber, DoNotCallSource
 
 #: The Turn Off reason a "do not call" result records on the phone methods it turns off: the store's own code
-#: when it has one for contact methods, else the global one, created on first use.
+#: when it has one for contact methods, else the global one, created on first use. Its label is stored in English
+#: (a TurnOffReason row an admin may rename) and shown in the reader's language (TurnOffReason.display_label).
 DO_NOT_CALL_REASON_CODE = "DNC"
-DO_NOT_CALL_REASON_LABEL = "Do not call (on the store's do-not-call list)"
+DO_NOT_CALL_REASON_LABEL = gettext_noop("Do not call (on the store's do-not-call list)")
 
 
 def do_not_call_reason_get(*, dealership) -> TurnOffReason:
@@ -55,7 +57,7 @@ def do_not_call_number_normalize(*, dealership, value: str) -> str:
     """E.164 of a number typed for the store (its country is the default region); ValidationError otherwise."""
     number = phone_normalize(value, region=dealership.country or "US")
     if not number:
-        raise ValidationError("Enter the phone number.", code="required")
+        raise ValidationError(gettext("Enter the phone number."), code="required")
     return number
 
 

@@ -7,6 +7,7 @@ write through the one contact-state writer (contacts.services.methods) and the a
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from customers.audit import Change, history_record
 from customers.edits import STAMP_FIELDS, person_edits_stamp
@@ -31,21 +32,25 @@ def contact_method_set(*, customer, method, is_on, reason=None, actor) -> Contac
     changes.
     """
     if method not in ContactMethodKind.values:
-        raise ValidationError({"method": ["Choose a contact method."]})
+        raise ValidationError({"method": [gettext("Choose a contact method.")]})
     current = _lock(customer)
     if current.is_duplicate_child:
         raise ValidationError(
-            {"method": ["This customer is a duplicate: contact methods follow the parent file. Change them there."]}
+            {
+                "method": [
+                    gettext("This customer is a duplicate: contact methods follow the parent file. Change them there.")
+                ]
+            }
         )
     if is_on:
         reason = None
     else:
         if reason is None:
-            raise ValidationError({"reason": ["Choose the reason for turning this contact method off."]})
+            raise ValidationError({"reason": [gettext("Choose the reason for turning this contact method off.")]})
         reason_id = reason.pk if hasattr(reason, "pk") else reason
         reason = contact_method_reasons(dealership=current.dealership).filter(pk=reason_id).first()
         if reason is None:
-            raise ValidationError({"reason": ["Choose an active reason code for contact methods."]})
+            raise ValidationError({"reason": [gettext("Choose an active reason code for contact methods.")]})
 
     changed = contact_method_switch(
         customer=current, method=method, is_on=is_on, reason=reason, actor=actor, source=HistorySource.USER
@@ -59,19 +64,25 @@ def contact_method_set(*, customer, method, is_on, reason=None, actor) -> Contac
 def customer_preferred_method_set(*, customer, method, actor):
     """The preferred method of contact (yellow star); "" clears it. It must be on and have a value on file."""
     if method and method not in ContactMethodKind.values:
-        raise ValidationError({"preferred_contact_method": ["Choose a contact method."]})
+        raise ValidationError({"preferred_contact_method": [gettext("Choose a contact method.")]})
     current = _lock(customer)
     if current.is_duplicate_child:
         raise ValidationError(
-            {"preferred_contact_method": ["This customer is a duplicate: contact methods follow the parent file."]}
+            {
+                "preferred_contact_method": [
+                    gettext("This customer is a duplicate: contact methods follow the parent file.")
+                ]
+            }
         )
     if current.preferred_contact_method == method:
         return current
     label = field_label(f"{CONTACT_METHOD_PREFIX}{method}") if method else ""
     if method and ContactMethod.objects.filter(customer=current, method=method, is_on=False).exists():
-        raise ValidationError({"preferred_contact_method": [f"{label} is turned off; turn it on first."]})
+        message = gettext("%(method)s is turned off; turn it on first.") % {"method": label}
+        raise ValidationError({"preferred_contact_method": [message]})
     if method and not method_has_value(current, method):
-        raise ValidationError({"preferred_contact_method": [f"{label} has nothing on file; enter it and Save first."]})
+        message = gettext("%(method)s has nothing on file; enter it and Save first.") % {"method": label}
+        raise ValidationError({"preferred_contact_method": [message]})
     now = timezone.now()
     old = current.preferred_contact_method
     current.preferred_contact_method = method

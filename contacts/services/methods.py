@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from customers.audit import Change, audit_bulk_save, history_entry, history_record, turn_off_record, turn_off_values
 from customers.fields import CONTACT_METHOD_PREFIX, method_state_raw
@@ -48,7 +49,7 @@ def _check(method: str, is_on: bool, reason) -> None:
     if method not in ContactMethodKind.values:
         raise ValueError(f"{method!r} is not a contact method")
     if not is_on and (reason is None or not reason.applies_to_contact_method):
-        raise ValueError("Turning a contact method off needs a reason that applies to contact methods.")
+        raise ValueError(gettext("Turning a contact method off needs a reason that applies to contact methods."))
 
 
 @transaction.atomic

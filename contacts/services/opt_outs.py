@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from customers.audit import Change, history_record
 from customers.fields import EMAIL_FIELDS
@@ -23,7 +24,8 @@ from .consent import email_consent_opt_out
 from .methods import contact_method_switch
 
 DEFAULT_REASON_CODE = "OPTOUT"
-DEFAULT_REASON_LABEL = "Opted out (import)"
+#: Stored as the global reason's label in English, shown in the reader's language (TurnOffReason.display_label).
+DEFAULT_REASON_LABEL = gettext_noop("Opted out (import)")
 PHONE_COLUMNS = ("cell_phone", "cell", "mobile", "phone", "sms")
 EMAIL_COLUMNS = ("email", "email_address")
 KEY_COLUMNS = ("key", "value", "contact")
@@ -39,7 +41,8 @@ def opt_out_reason_get(*, dealership, code: str | None = None) -> TurnOffReason:
             .first()
         )
         if reason is None:
-            raise ValueError(f"Unknown Turn Off reason {code!r} for {dealership.code}.")
+            message = gettext("Unknown Turn Off reason %(code)s for %(store)s.")
+            raise ValueError(message % {"code": repr(code), "store": dealership.code})
     else:
         reason, _ = TurnOffReason.objects.get_or_create(
             dealership=None,
@@ -47,9 +50,11 @@ def opt_out_reason_get(*, dealership, code: str | None = None) -> TurnOffReason:
             defaults={"label": DEFAULT_REASON_LABEL, "applies_to_contact_method": True},
         )
     if not reason.is_active:
-        raise ValueError(f"Turn Off reason {reason.code!r} is not active.")
+        raise ValueError(gettext("Turn Off reason %(code)s is not active.") % {"code": repr(reason.code)})
     if not reason.applies_to_contact_method:
-        raise ValueError(f"Turn Off reason {reason.code!r} does not apply to contact methods.")
+        raise ValueError(
+            gettext("Turn Off reason %(code)s does not apply to contact methods.") % {"code": repr(reason.code)}
+        )
     return reason
 
 
@@ -79,16 +84,16 @@ def _row_keys(data: dict, *, region: str) -> tuple[list[tuple[str, str]], list[s
         try:
             keys.append(("cell_phone", phone_normalize(raw_phone, region=region)))
         except ValidationError:
-            errors.append(f"{raw_phone!r} is not a valid phone number")
+            errors.append(gettext("%(value)s is not a valid phone number") % {"value": repr(raw_phone)})
     if raw_email:
         email = raw_email.strip().lower()
         try:
             validate_email(email)
             keys.append(("email", email))
         except ValidationError:
-            errors.append(f"{raw_email!r} is not a valid email address")
+            errors.append(gettext("%(value)s is not a valid email address") % {"value": repr(raw_email)})
     if not raw_phone and not raw_email:
-        errors.append("no cell number or email in this row")
+        errors.append(gettext("no cell number or email in this row"))
     return keys, errors
 
 
@@ -160,11 +165,12 @@ def opt_outs_import(*, dealership, stream, filename: str, reason: TurnOffReason,
     label = f"import: {filename}"[:120]
     reader = csv.DictReader(stream)
     if not reader.fieldnames:
-        raise ImportFormatError("The file is empty or has no header row.")
+        raise ImportFormatError(gettext("The file is empty or has no header row."))
     header = {(name or "").strip().lower(): name for name in reader.fieldnames}
     if not set(header) & set(PHONE_COLUMNS + EMAIL_COLUMNS + KEY_COLUMNS):
         raise ImportFormatError(
-            "No key column: expected one of " + ", ".join(PHONE_COLUMNS + EMAIL_COLUMNS + KEY_COLUMNS) + "."
+            gettext("No key column: expected one of %(columns)s.")
+            % {"columns": ", ".join(PHONE_COLUMNS + EMAIL_COLUMNS + KEY_COLUMNS)}
         )
     result = OptOutImportResult()
     customers = Customer.objects.filter(dealership=dealership)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.db import transaction
+from django.utils.translation import gettext, pgettext
 
 from .bounces import BounceImportResult, ImportFormatError, bounces_import_csv
 from .opt_outs import OptOutImportResult, opt_outs_import
@@ -27,23 +28,29 @@ class UploadError(ValueError):
     """The file as a whole cannot be imported; nothing was applied."""
 
 
+def _too_large() -> UploadError:
+    message = gettext("The file is larger than %(size)s MB: split it.")
+    return UploadError(message % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)})
+
+
 def uploaded_csv_text(uploaded) -> str:
     """The text of an uploaded CSV (UTF-8, a BOM tolerated), or UploadError."""
     if uploaded.size is not None and uploaded.size > MAX_UPLOAD_BYTES:
-        raise UploadError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: split it.")
+        raise _too_large()
     raw = uploaded.read(MAX_UPLOAD_BYTES + 1)
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise UploadError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: split it.")
+        raise _too_large()
     if not raw.strip():
-        raise UploadError("The file is empty.")
+        raise UploadError(gettext("The file is empty."))
     if b"\x00" in raw:
-        raise UploadError("The file is not a text CSV (it holds NUL bytes; a spreadsheet? Save it as CSV UTF-8).")
+        raise UploadError(
+            gettext("The file is not a text CSV (it holds NUL bytes; a spreadsheet? Save it as CSV UTF-8).")
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UploadError(
-            f"The file is not UTF-8 text (byte {exc.start + 1}); save it as CSV UTF-8 and upload it again."
-        ) from None
+        message = gettext("The file is not UTF-8 text (byte %(byte)s); save it as CSV UTF-8 and upload it again.")
+        raise UploadError(message % {"byte": exc.start + 1}) from None
 
 
 def upload_name(uploaded) -> str:
@@ -52,7 +59,10 @@ def upload_name(uploaded) -> str:
 
 @dataclass
 class UploadResult:
-    """What the result page shows: applied, unknown (opt-outs) or already there (bounces), errors by line."""
+    """What the result page shows: applied, unknown (opt-outs) or already there (bounces), errors by line.
+
+    The labels are in the language of the request (the admin reads them); `lists_unknown` says whether the file's
+    keys can be unknown (opt-outs), so the page shows that count."""
 
     filename: str
     rows: int = 0
@@ -60,8 +70,13 @@ class UploadResult:
     unchanged: int = 0
     unknown: list[tuple[int, str]] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
-    applied_label: str = "applied"
-    unchanged_label: str = "unchanged"
+    applied_label: str = ""
+    unchanged_label: str = ""
+    lists_unknown: bool = False
+
+    def __post_init__(self):
+        self.applied_label = self.applied_label or pgettext("upload rows", "applied")
+        self.unchanged_label = self.unchanged_label or pgettext("upload rows", "unchanged")
 
 
 def _import(run):
@@ -71,7 +86,7 @@ def _import(run):
     except ImportFormatError as exc:
         raise UploadError(str(exc)) from None
     except csv.Error as exc:  # a line the CSV reader cannot read: the file is malformed, nothing applied
-        raise UploadError(f"The file is not a readable CSV: {exc}.") from None
+        raise UploadError(gettext("The file is not a readable CSV: %(error)s.") % {"error": exc}) from None
 
 
 def opt_outs_upload(*, dealership, uploaded, reason, actor) -> UploadResult:
@@ -91,8 +106,9 @@ def opt_outs_upload(*, dealership, uploaded, reason, actor) -> UploadResult:
         unchanged=result.already_off,
         unknown=list(result.unknown_keys),
         errors=list(result.errors),
-        applied_label="turned off",
-        unchanged_label="already off",
+        applied_label=pgettext("upload rows", "turned off"),
+        unchanged_label=pgettext("upload rows", "already off"),
+        lists_unknown=True,
     )
 
 
@@ -112,6 +128,6 @@ def bounces_upload(*, dealership, uploaded) -> UploadResult:
         applied=result.stored,
         unchanged=result.duplicates,
         errors=errors,
-        applied_label="stored",
-        unchanged_label="already imported",
+        applied_label=pgettext("upload rows", "stored"),
+        unchanged_label=pgettext("upload rows", "already imported"),
     )

@@ -9,6 +9,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from customers.context_processors import current_dealership_id
@@ -16,31 +18,54 @@ from customers.models import VinContactType
 from customers.phones import phone_display
 
 from ..csv_cells import csv_row
-from ..forms import CallSelectForm
+from ..forms import CallSelectForm, ContactLogForm
 from ..models import ContactChannel, ContactResult
 from ..selectors import call_select_list
 from ..selectors.call_select import SORT_STAR_DESC, SORTS
 
+#: The export is read by people (a coordinator's spreadsheet), not by a machine: its headers are translated.
 CSV_HEADER = [
-    "DealerMine number",
-    "Name",
-    "Phone",
-    "Phone type",
-    "Ext",
-    "Email",
-    "Vehicle",
-    "VIN",
-    "Star rating",
-    "Last RO",
-    "Last contact",
-    "Last result",
-    "Why due",
-    "Local time",
-    "Within calling hours",
-    "Language",
-    "City",
-    "State/Province",
+    _("DealerMine number"),
+    _("Name"),
+    _("Phone"),
+    _("Phone type"),
+    _("Ext"),
+    _("Email"),
+    _("Vehicle"),
+    _("VIN"),
+    _("Star rating"),
+    _("Last RO"),
+    _("Last contact"),
+    _("Last result"),
+    _("Why due"),
+    _("Local time"),
+    _("Within calling hours"),
+    _("Language"),
+    _("City"),
+    _("State/Province"),
 ]
+#: The row form's fields whose labels call_select.js names in its error messages.
+_LOG_FIELDS = ("channel", "phone", "result", "call_back_on", "note")
+
+
+def _js_texts() -> dict:
+    """What static/js/call_select.js shows, in the person's language (json_script: no text in the JS file)."""
+    return {
+        "labels": {name: str(ContactLogForm.base_fields[name].label) for name in _LOG_FIELDS},
+        # %(name)s and the like are filled in by the script.
+        "logWith": gettext("Log a contact with %(name)s"),
+        "theCustomer": gettext("the customer"),
+        "fieldError": gettext("%(field)s: %(errors)s"),
+        "notSaved": gettext("The contact could not be saved."),
+        "notSavedNow": gettext("The contact could not be saved right now; try again, or use the Log link."),
+        "logged": gettext("Logged: %(result)s"),
+        "removeOffer": gettext("Remove %(label)s %(number)s for good?"),
+        "removeButton": gettext("Remove %(number)s"),
+        "keep": gettext("Keep it"),
+        "removed": gettext("Removed."),
+        "notRemoved": gettext("Not removed."),
+        "notRemovedNow": gettext("The number could not be removed right now; open the profile to remove it."),
+    }
 
 
 def _list(request):
@@ -69,7 +94,7 @@ def _list(request):
         sort=data["sort"],
         store=data["dealership"],
     )
-    return form, rows, VinContactType(data["contact_type"]).label
+    return form, rows, str(VinContactType(data["contact_type"]).label)
 
 
 @require_GET
@@ -86,6 +111,9 @@ def call_select_view(request):
             "outside_hours": sum(1 for r in rows if r.local_time and not r.local_time.within_hours),
             "contact_type": form.cleaned_data["contact_type"],
             "sort_label": SORTS[form.cleaned_data["sort"]],
+            "printed_at": timezone.now(),
+            "log_labels": {name: ContactLogForm.base_fields[name].label for name in _LOG_FIELDS},
+            "js_texts": _js_texts(),
         }
     return render(request, "contacts/call_select.html", context)
 
@@ -107,7 +135,9 @@ def _csv_values(row, *, store_zone) -> list:
         row.last_contact_result_label,
         row.due_reason,
         f"{local.at:%Y-%m-%d %H:%M} {local.abbreviation}" if local else "",
-        ("yes" if local.within_hours else "no") if local else "",
+        (pgettext("within calling hours", "yes") if local.within_hours else pgettext("within calling hours", "no"))
+        if local
+        else "",
         customer.get_language_display() if customer.language else "",
         customer.city,
         customer.state,
@@ -125,7 +155,7 @@ def call_select_export_view(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
+    writer.writerow([str(header) for header in CSV_HEADER])
     store_zone = ZoneInfo(data["dealership"].time_zone)
     for row in rows:
         writer.writerow(csv_row(_csv_values(row, store_zone=store_zone)))

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from customers.models import Customer
@@ -39,7 +40,7 @@ def consent_update_view(request, pk):
                 opted_out=data["opted_out"],
                 actor=request.user,
             )
-            messages.success(request, f"Email consent for {data['email']} saved.")
+            messages.success(request, gettext("Email consent for %(email)s saved.") % {"email": data["email"]})
             return redirect(customer_edit_url(customer))
         status = 400
     else:

@@ -14,6 +14,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.fields import field_label
@@ -22,6 +23,7 @@ from customers.phones import phone_display
 from customers.selectors import customer_get_for_user
 
 from ..forms import ContactLogForm
+from ..selectors.call_select_rows import day_label
 from ..selectors.contact_history import contact_history_page
 from ..services import contact_log_record
 
@@ -60,16 +62,24 @@ def _initial(request) -> dict:
 
 def _outcome_message(customer, logged) -> str:
     log = logged.log
-    name = customer.display_name or "the customer"
-    message = f"Logged for {name}: {log.get_channel_display()}, {log.get_result_display()}."
+    name = customer.display_name or gettext("the customer")
+    message = gettext("Logged for %(name)s: %(channel)s, %(result)s.") % {
+        "name": name,
+        "channel": log.get_channel_display(),
+        "result": log.get_result_display(),
+    }
     if log.call_back_on:
-        message += f" Back on Call Select on {log.call_back_on:%b} {log.call_back_on.day}, {log.call_back_on.year}."
+        message += " " + gettext("Back on Call Select on %(day)s.") % {"day": day_label(log.call_back_on)}
     if logged.do_not_call is not None:
-        message += f" {phone_display(log.phone)} is on the store's do-not-call list"
+        number = phone_display(log.phone)
         if logged.methods_turned_off:
-            turned = ", ".join(ContactMethodKind(m).label for m in logged.methods_turned_off)
-            message += f"; {turned} turned off"
-        message += "."
+            turned = ", ".join(str(ContactMethodKind(m).label) for m in logged.methods_turned_off)
+            message += " " + gettext("%(number)s is on the store's do-not-call list; %(methods)s turned off.") % {
+                "number": number,
+                "methods": turned,
+            }
+        else:
+            message += " " + gettext("%(number)s is on the store's do-not-call list.") % {"number": number}
     return message
 
 
@@ -83,7 +93,7 @@ def _remove_offer(customer, logged, *, next_url: str) -> dict | None:
         "url": f"{url}?{urlencode({'next': next_url})}",
         "action": url,
         "field": field,
-        "label": field_label(field),
+        "label": str(field_label(field)),
         "value": logged.log.phone,
         "display": phone_display(logged.log.phone),
     }
@@ -131,7 +141,11 @@ def contact_log_view(request, pk):
         )
     messages.success(request, message)
     if remove is not None:
-        messages.info(request, f"Wrong number: remove {remove['label']} {remove['display']} for good?")
+        messages.info(
+            request,
+            gettext("Wrong number: remove %(label)s %(number)s for good?")
+            % {"label": remove["label"], "number": remove["display"]},
+        )
         return redirect(remove["url"])
     return redirect(next_url)
 

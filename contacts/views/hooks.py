@@ -12,6 +12,7 @@ import time
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -96,7 +97,9 @@ def bounce_webhook_view(request):
     events = payload.get("events")
     if not isinstance(events, list):
         return _error(400, "'events' must be a JSON array.")
-    result = bounce_webhook_ingest(dealership=dealership, events=events)
+    # Machine JSON: the rejected events' messages stay English whatever Accept-Language the caller sends.
+    with translation.override("en"):
+        result = bounce_webhook_ingest(dealership=dealership, events=events)
     logger.info(
         "bounce webhook %s: received=%s stored=%s duplicates=%s rejected=%s",
         dealership.code,

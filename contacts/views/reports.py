@@ -3,6 +3,8 @@ import csv
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from customers.context_processors import current_dealership_id
@@ -11,7 +13,9 @@ from ..csv_cells import csv_cell
 from ..forms import BounceReportForm
 from ..selectors import bounce_report
 
-CSV_HEADER = ["Campaign", "Bounces", "Unique addresses", "Addresses now invalid"]
+#: A people's export: the header is in the reader's language.
+TOTAL = pgettext_lazy("sum", "Total")
+CSV_HEADER = [_("Campaign"), _("Bounces"), _("Unique addresses"), _("Addresses now invalid")]
 
 
 @require_GET
@@ -44,8 +48,8 @@ def _csv_response(report) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
+    writer.writerow([str(title) for title in CSV_HEADER])
     for row in report.rows:
         writer.writerow([csv_cell(row.campaign), row.bounces, row.addresses, row.invalid_addresses])
-    writer.writerow(["Total", report.total_bounces, report.total_addresses, report.total_invalid])
+    writer.writerow([str(TOTAL), report.total_bounces, report.total_addresses, report.total_invalid])
     return response

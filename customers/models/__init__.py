@@ -14,6 +14,7 @@ from .customer import (
     Relationship,
     has_value,
 )
+from .people import UserLanguage
 from .stores import (
     Country,
     Dealership,
@@ -53,6 +54,7 @@ __all__ = [
     "TurnOffEvent",
     "TurnOffReason",
     "TurnOffTarget",
+    "UserLanguage",
     "Vehicle",
     "VehicleContactType",
     "VerificationStamp",

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .customer import Customer, Relationship
 
@@ -19,7 +21,10 @@ class VerificationStamp(models.Model):
         indexes = [models.Index(fields=["customer", "-verified_at"], name="verification_recent_idx")]
 
     def __str__(self):
-        return f"{self.customer_id} verified {self.verified_at:%Y-%m-%d}"
+        return gettext("%(customer)s verified %(date)s") % {
+            "customer": self.customer_id,
+            "date": f"{self.verified_at:%Y-%m-%d}",
+        }
 
 
 class Association(models.Model):
@@ -53,8 +58,11 @@ class Inquiry(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "inquiries"
+        verbose_name_plural = _("inquiries")
         indexes = [models.Index(fields=["customer", "-created_at"], name="inquiry_recent_idx")]
 
     def __str__(self):
-        return f"INQ {self.customer_id} {self.created_at:%Y-%m-%d}"
+        return gettext("INQ %(customer)s %(date)s") % {
+            "customer": self.customer_id,
+            "date": f"{self.created_at:%Y-%m-%d}",
+        }

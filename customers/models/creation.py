@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .customer import Customer
 
@@ -25,8 +27,8 @@ class CustomerCreation(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "customer created on screen"
-        verbose_name_plural = "customers created on screen"
+        verbose_name = _("customer created on screen")
+        verbose_name_plural = _("customers created on screen")
         # Optional references are indexed only where set (see customers.models.Customer.Meta).
         indexes = [
             models.Index(
@@ -35,4 +37,7 @@ class CustomerCreation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.customer_id} created {self.created_at:%Y-%m-%d %H:%M}"
+        return gettext("%(customer)s created %(when)s") % {
+            "customer": self.customer_id,
+            "when": f"{self.created_at:%Y-%m-%d %H:%M}",
+        }

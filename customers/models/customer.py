@@ -9,58 +9,60 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .stores import Country, Dealership, ServiceAdvisor, TurnOffReason
 
 
 class CustomerKind(models.TextChoices):
-    PERSON = "person", "Person"
-    BUSINESS = "business", "Business"
-    PROSPECT = "prospect", "Prospect"
+    PERSON = "person", _("Person")
+    BUSINESS = "business", pgettext_lazy("customer type", "Business")
+    PROSPECT = "prospect", _("Prospect")
 
 
 class CustomerStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    INACTIVE = "inactive", "Inactive"
+    ACTIVE = "active", pgettext_lazy("customer status", "Active")
+    INACTIVE = "inactive", pgettext_lazy("customer status", "Inactive")
 
 
 class Gender(models.TextChoices):
-    FEMALE = "F", "Female"
-    MALE = "M", "Male"
-    OTHER = "X", "Other"
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    OTHER = "X", pgettext_lazy("gender", "Other")
 
 
 class Language(models.TextChoices):
-    ENGLISH = "en", "English"
-    FRENCH = "fr", "French"
-    SPANISH = "es", "Spanish"
-    CHINESE = "zh", "Chinese"
-    PUNJABI = "pa", "Punjabi"
-    ITALIAN = "it", "Italian"
-    PORTUGUESE = "pt", "Portuguese"
-    OTHER = "other", "Other"
+    ENGLISH = "en", _("English")
+    FRENCH = "fr", _("French")
+    SPANISH = "es", _("Spanish")
+    CHINESE = "zh", _("Chinese")
+    PUNJABI = "pa", _("Punjabi")
+    ITALIAN = "it", _("Italian")
+    PORTUGUESE = "pt", _("Portuguese")
+    OTHER = "other", pgettext_lazy("language", "Other")
 
 
 class DayNight(models.TextChoices):
-    DAY = "day", "Day"
-    NIGHT = "night", "Night"
+    DAY = "day", pgettext_lazy("time to call", "Day")
+    NIGHT = "night", pgettext_lazy("time to call", "Night")
 
 
 class ContactMethodKind(models.TextChoices):
-    MAIL = "mail", "Mailing Address"
-    HOME_PHONE = "home_phone", "Home Phone"
-    WORK_PHONE = "work_phone", "Work Phone"
-    CELL_PHONE = "cell_phone", "Cell Phone"
-    EMAIL = "email", "Email"
+    MAIL = "mail", _("Mailing Address")
+    HOME_PHONE = "home_phone", _("Home Phone")
+    WORK_PHONE = "work_phone", _("Work Phone")
+    CELL_PHONE = "cell_phone", _("Cell Phone")
+    EMAIL = "email", _("Email")
 
 
 class Relationship(models.TextChoices):
-    DUPLICATE = "duplicate", "Duplicate"
-    SPOUSE = "spouse", "Spouse"
-    FAMILY = "family", "Family"
-    BUSINESS = "business", "Business"
-    FRIEND = "friend", "Friend"
-    SHARED_INTEREST = "shared_interest", "Shared interest"
+    DUPLICATE = "duplicate", pgettext_lazy("relationship", "Duplicate")
+    SPOUSE = "spouse", pgettext_lazy("relationship", "Spouse")
+    FAMILY = "family", pgettext_lazy("relationship", "Family")
+    BUSINESS = "business", pgettext_lazy("relationship", "Business")
+    FRIEND = "friend", pgettext_lazy("relationship", "Friend")
+    SHARED_INTEREST = "shared_interest", pgettext_lazy("relationship", "Shared interest")
 
 
 def has_value(field: str) -> Q:
@@ -73,22 +75,22 @@ def has_value(field: str) -> Q:
 class Customer(models.Model):
     # Indexed by the store-led unique and search indexes (see Meta): a single-column index would only cost writes.
     dealership = models.ForeignKey(Dealership, on_delete=models.PROTECT, related_name="customers", db_index=False)
-    dealermine_number = models.PositiveBigIntegerField("DealerMine number")
-    dms_number = models.CharField("DMS customer number", max_length=32, blank=True)
+    dealermine_number = models.PositiveBigIntegerField(_("DealerMine number"))
+    dms_number = models.CharField(_("DMS customer number"), max_length=32, blank=True)
     kind = models.CharField(max_length=10, choices=CustomerKind.choices, default=CustomerKind.PERSON)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     entered_by_name = models.CharField(
-        max_length=120, blank=True, help_text="Who entered a prospect (a user or the DMS salesperson)."
+        max_length=120, blank=True, help_text=_("Who entered a prospect (a user or the DMS salesperson).")
     )
 
     first_name = models.CharField(max_length=60, blank=True)
     middle_name = models.CharField(max_length=60, blank=True)
     last_name = models.CharField(max_length=80, blank=True)
-    other_name = models.CharField("Other (company) name", max_length=120, blank=True)
+    other_name = models.CharField(_("Other (company) name"), max_length=120, blank=True)
     contact_name = models.CharField(max_length=120, blank=True)
-    address_to = models.CharField("Address To", max_length=160, blank=True)
+    address_to = models.CharField(_("Address To"), max_length=160, blank=True)
 
     status = models.CharField(max_length=10, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE)
     inactive_reason = models.ForeignKey(
@@ -107,33 +109,35 @@ class Customer(models.Model):
     address1 = models.CharField(max_length=120, blank=True)
     address2 = models.CharField(max_length=120, blank=True)
     city = models.CharField(max_length=80, blank=True)
-    state = models.CharField("State/Province", max_length=40, blank=True)
-    postal_code = models.CharField("Postal/ZIP", max_length=12, blank=True)
+    state = models.CharField(_("State/Province"), max_length=40, blank=True)
+    postal_code = models.CharField(_("Postal/ZIP"), max_length=12, blank=True)
     county = models.CharField(max_length=80, blank=True)
     country = models.CharField(max_length=2, choices=Country.choices, blank=True)
 
     birth_date = models.DateField(null=True, blank=True)
-    is_fleet = models.BooleanField("Fleet", default=False)
+    is_fleet = models.BooleanField(_("Fleet"), default=False)
     language = models.CharField(max_length=8, choices=Language.choices, blank=True)
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
-    day_night = models.CharField("Day/Night", max_length=5, choices=DayNight.choices, blank=True)
+    day_night = models.CharField(_("Day/Night"), max_length=5, choices=DayNight.choices, blank=True)
     preferred_advisor = models.ForeignKey(
         ServiceAdvisor, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers", db_index=False
     )
-    twitter_handle = models.CharField("Twitter", max_length=16, blank=True)
+    twitter_handle = models.CharField(_("Twitter"), max_length=16, blank=True)
 
     # Phones are stored in E.164 (e.g. +14165550123); the display form is derived with phonenumbers.
     home_phone = models.CharField(max_length=20, blank=True)
     work_phone = models.CharField(max_length=20, blank=True)
-    work_ext = models.CharField("Work ext.", max_length=10, blank=True)
+    work_ext = models.CharField(_("Work ext."), max_length=10, blank=True)
     cell_phone = models.CharField(max_length=20, blank=True)
     fax = models.CharField(max_length=20, blank=True)
-    email1 = models.EmailField("Email 1", max_length=254, blank=True)
-    email2 = models.EmailField("Email 2", max_length=254, blank=True)
-    default_email = models.BooleanField("Default Email", default=False, help_text="When set, Email 1 is required.")
+    email1 = models.EmailField(_("Email 1"), max_length=254, blank=True)
+    email2 = models.EmailField(_("Email 2"), max_length=254, blank=True)
+    default_email = models.BooleanField(
+        _("Default Email"), default=False, help_text=_("When set, Email 1 is required.")
+    )
     preferred_contact_method = models.CharField(max_length=12, choices=ContactMethodKind.choices, blank=True)
 
-    eservice_registered = models.BooleanField("eService registered", default=False)
+    eservice_registered = models.BooleanField(_("eService registered"), default=False)
     star_rating = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
     )
@@ -156,25 +160,25 @@ class Customer(models.Model):
     merge_relationship = models.CharField(max_length=20, choices=Relationship.choices, blank=True)
     merged_at = models.DateTimeField(null=True, blank=True)
     merge_snapshot = models.JSONField(
-        default=dict, blank=True, help_text="The child's own state at merge time, restored by unmerge."
+        default=dict, blank=True, help_text=_("The child's own state at merge time, restored by unmerge.")
     )
 
     # DMS bookkeeping for the nightly pull.
     dms_last_change_date = models.DateField(null=True, blank=True)
-    dms_row_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the last applied DMS row.")
+    dms_row_hash = models.CharField(max_length=64, blank=True, help_text=_("Hash of the last applied DMS row."))
     user_edited_at = models.JSONField(
-        default=dict, blank=True, help_text="Field name -> when a person last edited it (dms_sync.precedence)."
+        default=dict, blank=True, help_text=_("Field name -> when a person last edited it (dms_sync.precedence).")
     )
     dms_base = models.JSONField(
         default=dict,
         blank=True,
-        help_text=(
+        help_text=_(
             "The DMS's last-sent value (raw) of each field a person has changed since, and each allow_* flag the "
             "DMS last sent as N; every other field's base is its current value (dms_sync.precedence)."
         ),
     )
 
-    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped by every save.")
+    version = models.PositiveIntegerField(default=1, help_text=_("Optimistic lock: bumped by every save."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -231,7 +235,7 @@ class Customer(models.Model):
         ]
 
     def __str__(self):
-        return self.display_name or f"Customer {self.dealermine_number}"
+        return self.display_name or gettext("Customer %(number)s") % {"number": self.dealermine_number}
 
     @property
     def full_name(self):

@@ -7,16 +7,20 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 def validate_time_zone(value):
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not a known time zone.")
+        raise ValidationError(
+            gettext("%(value)s is not a known time zone."), code="invalid", params={"value": repr(value)}
+        )
 
 
 class Country(models.TextChoices):
-    US = "US", "United States"
-    CA = "CA", "Canada"
+    US = "US", _("United States")
+    CA = "CA", _("Canada")
 
 
 class DmsVendor(models.TextChoices):
@@ -24,17 +28,17 @@ class DmsVendor(models.TextChoices):
     REYNOLDS = "reynolds", "Reynolds & Reynolds"
     DEALERTRACK = "dealertrack", "Dealertrack"
     TEKION = "tekion", "Tekion"
-    OTHER = "other", "Other"
+    OTHER = "other", _("Other")
 
 
 class DmsAdapter(models.TextChoices):
-    NONE = "none", "No DMS connection"
-    FILE_DROP = "file_drop", "File drop (nightly extract)"
-    HTTP_API = "http_api", "HTTP API"
+    NONE = "none", _("No DMS connection")
+    FILE_DROP = "file_drop", _("File drop (nightly extract)")
+    HTTP_API = "http_api", _("HTTP API")
 
 
 class Dealership(models.Model):
-    code = models.SlugField(max_length=32, unique=True, help_text="Short store code used in DMS paths and commands.")
+    code = models.SlugField(max_length=32, unique=True, help_text=_("Short store code used in DMS paths and commands."))
     name = models.CharField(max_length=200)
     country = models.CharField(max_length=2, choices=Country.choices, default=Country.US)
     time_zone = models.CharField(max_length=64, default="America/Toronto", validators=[validate_time_zone])
@@ -43,21 +47,23 @@ class Dealership(models.Model):
     dms_settings = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Adapter settings, e.g. file drop: drop_dir, outbox_dir; HTTP API: base_url, token_url, "
-        "client_id, client_secret, timeout.",
+        help_text=_(
+            "Adapter settings, e.g. file drop: drop_dir, outbox_dir; HTTP API: base_url, token_url, "
+            "client_id, client_secret, timeout."
+        ),
     )
-    nightly_pull_time = models.TimeField(default="02:00", help_text="Local time (store time zone) of the DMS pull.")
+    nightly_pull_time = models.TimeField(default="02:00", help_text=_("Local time (store time zone) of the DMS pull."))
     email_bounce_limit = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(9)],
-        help_text="An address that bounced this many times is invalid (1-9).",
+        help_text=_("An address that bounced this many times is invalid (1-9)."),
     )
-    has_showroom_equity = models.BooleanField("Showroom/Equity module", default=False)
+    has_showroom_equity = models.BooleanField(_("Showroom/Equity module"), default=False)
     bounce_webhook_secret = models.CharField(
-        max_length=128, blank=True, help_text="Shared secret the email provider signs bounce webhooks with."
+        max_length=128, blank=True, help_text=_("Shared secret the email provider signs bounce webhooks with.")
     )
     next_dealermine_number = models.PositiveBigIntegerField(
-        default=100001, editable=False, help_text="Next DealerMine customer number to hand out."
+        default=100001, editable=False, help_text=_("Next DealerMine customer number to hand out.")
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -84,8 +90,8 @@ class Dealership(models.Model):
 
 
 class Role(models.TextChoices):
-    COORDINATOR = "coordinator", "Appointment coordinator"
-    MANAGER = "manager", "Manager"
+    COORDINATOR = "coordinator", _("Appointment coordinator")
+    MANAGER = "manager", _("Manager")
 
 
 class Membership(models.Model):
@@ -120,18 +126,31 @@ class TurnOffReason(models.Model):
     """A "Turn Off Management" reason code. A code with no dealership is offered to every store."""
 
     dealership = models.ForeignKey(
-        Dealership, null=True, blank=True, on_delete=models.CASCADE, related_name="turn_off_reasons"
+        Dealership,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="turn_off_reasons",
+        help_text=_("Leave blank to offer this code to every store."),
     )
     code = models.CharField(max_length=20)
-    label = models.CharField(max_length=120)
-    applies_to_status = models.BooleanField("Customer inactivation", default=False)
-    applies_to_contact_method = models.BooleanField("Contact methods", default=False)
-    applies_to_vin_contact_type = models.BooleanField("VIN contact types", default=False)
+    label = models.CharField(
+        max_length=120,
+        help_text=_(
+            "A code offered to every store is shown in the reader's language when its label is one of "
+            "DealerMine's own; any other label is shown as typed."
+        ),
+    )
+    applies_to_status = models.BooleanField(_("Customer inactivation"), default=False)
+    applies_to_contact_method = models.BooleanField(_("Contact methods"), default=False)
+    applies_to_vin_contact_type = models.BooleanField(_("VIN contact types"), default=False)
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["label"]
-        verbose_name = "turn off reason"
+        verbose_name = _("turn off reason")
+        # The admin section bears the product's name for the reason codes.
+        verbose_name_plural = _("Turn Off Management")
         constraints = [
             models.UniqueConstraint(fields=["dealership", "code"], name="turnoff_unique_code_per_store"),
             models.UniqueConstraint(
@@ -140,4 +159,21 @@ class TurnOffReason(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.code} - {self.label}"
+        return f"{self.code} - {self.display_label()}"
+
+    def display_label(self) -> str:
+        """The label as a person reads it: see label_for_display."""
+        return self.label_for_display(self.label, dealership_id=self.dealership_id)
+
+    @staticmethod
+    def label_for_display(label: str, *, dealership_id: int | None) -> str:
+        """A reason's label as shown, for reads that have only its label and dealership id (values() queries).
+
+        The product's own codes (no dealership: the demo's, the DMS's, do-not-call, opt-out) store their label
+        in English and are shown through the catalogue, in the reader's language (their labels are declared
+        with gettext_noop where they are created); a label the catalogue does not hold is shown as stored. A
+        store's own codes are shown as the store typed them."""
+        if dealership_id is None and label:
+            return gettext(label)
+        return label
+

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .customer import Customer
 from .stores import Dealership, TurnOffReason
@@ -11,16 +13,16 @@ from .stores import Dealership, TurnOffReason
 class Vehicle(models.Model):
     # Indexed by the (customer, vin) unique constraint, which leads with it.
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="vehicles", db_index=False)
-    vin = models.CharField("VIN", max_length=17)
+    vin = models.CharField(_("VIN"), max_length=17)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     make = models.CharField(max_length=40, blank=True)
     model = models.CharField(max_length=60, blank=True)
     delivery_date = models.DateField(null=True, blank=True)
-    owns = models.BooleanField(default=True, help_text="Off means the vehicle was sold or traded.")
+    owns = models.BooleanField(default=True, help_text=_("Off means the vehicle was sold or traded."))
     owns_reason = models.ForeignKey(
         TurnOffReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    vin_check_digit_ok = models.BooleanField(default=True, help_text="False: imported with a failing check digit.")
+    vin_check_digit_ok = models.BooleanField(default=True, help_text=_("False: imported with a failing check digit."))
     dms_row_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -42,15 +44,15 @@ class Vehicle(models.Model):
 class VinContactType(models.TextChoices):
     """VIN-specific contact types other than Owns (which is Vehicle.owns)."""
 
-    MAINTENANCE = "maintenance", "Maintenance"
-    CSI = "csi", "CSI"
-    CONFIRM_APPT = "confirm_appt", "Confirm Appt"
-    NO_SHOW = "no_show", "No Show"
-    SPORD = "spord", "Spord"
-    RECALLS = "recalls", "Recalls"
-    MVI = "mvi", "MVI"
-    MARKETING = "marketing", "Marketing"
-    SALES = "sales", "Sales"
+    MAINTENANCE = "maintenance", pgettext_lazy("VIN contact type", "Maintenance")
+    CSI = "csi", pgettext_lazy("VIN contact type", "CSI")
+    CONFIRM_APPT = "confirm_appt", pgettext_lazy("VIN contact type", "Confirm Appt")
+    NO_SHOW = "no_show", pgettext_lazy("VIN contact type", "No Show")
+    SPORD = "spord", pgettext_lazy("VIN contact type", "Spord")
+    RECALLS = "recalls", pgettext_lazy("VIN contact type", "Recalls")
+    MVI = "mvi", pgettext_lazy("VIN contact type", "MVI")
+    MARKETING = "marketing", pgettext_lazy("VIN contact type", "Marketing")
+    SALES = "sales", pgettext_lazy("VIN contact type", "Sales")
 
 
 class VehicleContactType(models.Model):
@@ -73,15 +75,16 @@ class VehicleContactType(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.vehicle.vin} {self.get_contact_type_display()}: {'on' if self.is_on else 'off'}"
+        state = pgettext("contact method state", "on") if self.is_on else pgettext("contact method state", "off")
+        return f"{self.vehicle.vin} {self.get_contact_type_display()}: {state}"
 
 
 class RepairOrder(models.Model):
     # Both indexed by the multi-column indexes in Meta that lead with them.
     dealership = models.ForeignKey(Dealership, on_delete=models.CASCADE, related_name="repair_orders", db_index=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="repair_orders", db_index=False)
-    ro_number = models.CharField("RO number", max_length=32)
-    vin = models.CharField("VIN", max_length=17, blank=True)
+    ro_number = models.CharField(_("RO number"), max_length=32)
+    vin = models.CharField(_("VIN"), max_length=17, blank=True)
     closed_date = models.DateField(null=True, blank=True)
     labour_sale = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     parts_sale = models.DecimalField(max_digits=12, decimal_places=2, default=0)
@@ -93,4 +96,4 @@ class RepairOrder(models.Model):
         indexes = [models.Index(fields=["customer", "-closed_date"], name="ro_customer_recent_idx")]
 
     def __str__(self):
-        return f"RO {self.ro_number}"
+        return gettext("RO %(number)s") % {"number": self.ro_number}

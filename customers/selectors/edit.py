@@ -1,7 +1,7 @@
 """Reads for the Customer Information screen. Callers pass a customer already fetched through tenancy."""
 
 from django.core.paginator import Paginator
-from django.db.models import Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -12,7 +12,15 @@ from dealermine.db import CompiledQuery
 from dms_sync.models import RemoveRequest, RemoveStatus
 
 from ..fields import PHONE_METHOD_FIELDS
-from ..models import Association, Customer, CustomerHistory, Vehicle, VehicleContactType, VerificationStamp
+from ..models import (
+    Association,
+    Customer,
+    CustomerHistory,
+    TurnOffReason,
+    Vehicle,
+    VehicleContactType,
+    VerificationStamp,
+)
 from ..verification import verification_age_label
 from .profile.states import (
     VIN_TYPES,
@@ -73,10 +81,16 @@ def contact_method_states(*, customer, now=None) -> dict:
     Also returns the email statuses it loaded (`email_statuses`), which the consent panel reuses."""
     source = customer.merge_parent if customer.is_duplicate_child else customer
     rows = [
-        MethodRow(method=method, is_on=is_on, reason=reason or "", changed_at=changed_at, changed_by=by or "")
-        for method, is_on, reason, changed_at, by in ContactMethod.objects.filter(customer=source).values_list(
-            "method", "is_on", "reason__label", "changed_at", "changed_by__username"
+        MethodRow(
+            method=method,
+            is_on=is_on,
+            reason=TurnOffReason.label_for_display(reason or "", dealership_id=reason_store),
+            changed_at=changed_at,
+            changed_by=by or "",
         )
+        for method, is_on, reason, reason_store, changed_at, by in ContactMethod.objects.filter(
+            customer=source
+        ).values_list("method", "is_on", "reason__label", "reason__dealership_id", "changed_at", "changed_by__username")
     ]
     methods_off = methods_off_of(rows)
     emails = customer_email_statuses(customer=customer, now=now, methods_off=methods_off)
@@ -100,16 +114,28 @@ def vin_contact_type_grid(*, customer) -> list[VehicleState]:
     """Every vehicle x {Owns, the nine VIN contact types}: on/off with reason and comment (two queries), built
     as the profile builds its vehicle panel."""
     vehicles = list(
-        Vehicle.objects.filter(customer=customer).annotate(owns_reason_label=Coalesce("owns_reason__label", Value("")))
+        Vehicle.objects.filter(customer=customer).annotate(
+            owns_reason_label=Coalesce("owns_reason__label", Value("")),
+            owns_reason_store=F("owns_reason__dealership_id"),
+        )
     )
     type_rows = [
-        {"vehicle": vehicle_id, "code": code, "is_on": is_on, "reason": reason or "", "comment": comment or ""}
-        for vehicle_id, code, is_on, reason, comment in VehicleContactType.objects.filter(
+        {
+            "vehicle": vehicle_id,
+            "code": code,
+            "is_on": is_on,
+            "reason": TurnOffReason.label_for_display(reason or "", dealership_id=reason_store),
+            "comment": comment or "",
+        }
+        for vehicle_id, code, is_on, reason, reason_store, comment in VehicleContactType.objects.filter(
             vehicle__customer=customer
-        ).values_list("vehicle_id", "contact_type", "is_on", "reason__label", "comment")
+        ).values_list("vehicle_id", "contact_type", "is_on", "reason__label", "reason__dealership_id", "comment")
     ]
+    owns_reasons = {
+        v.pk: TurnOffReason.label_for_display(v.owns_reason_label, dealership_id=v.owns_reason_store) for v in vehicles
+    }
     return vehicle_states_build(
-        vehicles=vehicles, owns_reasons={v.pk: v.owns_reason_label for v in vehicles}, type_rows=type_rows
+        vehicles=vehicles, owns_reasons=owns_reasons, type_rows=type_rows
     )
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 
 from dealermine.db import CompiledQuery, Prefix
 
@@ -33,7 +35,26 @@ MATCH_LIMIT = 50
 # Fixed slots for the probe's distinct phones and emails (NULL when it has fewer).
 PHONE_SLOTS = [f"phone{i}" for i in range(len(PHONE_FIELDS))]
 EMAIL_SLOTS = [f"email{i}" for i in range(len(EMAIL_FIELDS))]
-SAME_NAME_POSTAL = "Same last name, first initial and postal code"
+# The reasons are read by people in their language, but the Created history note stores them in English
+# (customers.services.create): each reason is a lazy text, rendered in whatever language is active when shown.
+SAME_PHONE = gettext_noop("Same phone %(phone)s (%(field)s)")
+SAME_EMAIL = gettext_noop("Same email (%(email)s)")
+SAME_NAME_POSTAL = gettext_noop("Same last name, first initial and postal code")
+SAME_DMS_NUMBER = gettext_noop("Same DMS number (%(number)s)")
+
+
+def _render_reason(msgid: str, params: dict) -> str:
+    values = {name: (value() if callable(value) else value) for name, value in params.items()}
+    return gettext(msgid) % values if values else gettext(msgid)
+
+
+_lazy_reason = lazy(_render_reason, str)
+
+
+def _reason(msgid: str, **params):
+    """A reason as a lazy text: translated (and its parameters read) when it is shown. A parameter may be a
+    callable, called then (a field label in the language shown)."""
+    return _lazy_reason(msgid, params)
 
 
 @dataclass(frozen=True)
@@ -167,21 +188,25 @@ def identity_matches(
 
 
 def match_reasons(other, keys: IdentityKeys) -> list[str]:
-    """Why `other` matches `keys`, in words (no queries)."""
+    """Why `other` matches `keys`, in words (no queries): lazy texts, in the language active when shown."""
     reasons = []
     for f in PHONE_FIELDS:
         value = getattr(other, f)
         if value and value in keys.phones:
-            reasons.append(f"Same phone {phone_display(value)} ({field_label(f).lower()})")
+            reasons.append(_reason(SAME_PHONE, phone=phone_display(value), field=_lower_label(f)))
     shared = sorted(identity_keys(other).emails & keys.emails)
-    reasons += [f"Same email ({e})" for e in shared]
+    reasons += [_reason(SAME_EMAIL, email=e) for e in shared]
     if keys.by_name:
         theirs = identity_keys(other)
         if (theirs.last, theirs.first_initial, theirs.postal) == (keys.last, keys.first_initial, keys.postal):
-            reasons.append(SAME_NAME_POSTAL)
+            reasons.append(_reason(SAME_NAME_POSTAL))
     if keys.dms_number and other.dms_number == keys.dms_number:
-        reasons.append(f"Same DMS number ({other.dms_number})")
+        reasons.append(_reason(SAME_DMS_NUMBER, number=other.dms_number))
     return reasons
+
+
+def _lower_label(key: str):
+    return lambda: str(field_label(key)).lower()
 
 
 # --- The store's do-not-call list: a hook, not a stub ------------------------------------------------------------

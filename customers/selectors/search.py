@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Collate, Lower, Reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ..fields import EMAIL_FIELDS, PHONE_FIELDS
 from ..models import Customer, CustomerKind, Relationship, Vehicle, has_value
@@ -39,18 +41,18 @@ _ALNUM_RE = re.compile(r"^[A-Z0-9\-]+$")
 # Match kinds: label shown in the results and whether a single such hit opens the profile directly.
 EXACT_KINDS = {"email", "phone", "dealermine", "dms", "vin", "name_exact"}
 KIND_LABELS = {
-    "name": "Name",
-    "name_exact": "Name",
-    "company": "Company name",
-    "similar": "Similar name",
-    "email": "Email",
-    "phone": "Phone",
-    "phone_partial": "Phone (last digits)",
-    "dealermine": "DealerMine #",
-    "dms": "DMS #",
-    "vin": "VIN",
-    "vin_partial": "VIN (last characters)",
-    "postal": "Postal/ZIP",
+    "name": _("Name"),
+    "name_exact": _("Name"),
+    "company": _("Company name"),
+    "similar": _("Similar name"),
+    "email": _("Email"),
+    "phone": _("Phone"),
+    "phone_partial": _("Phone (last digits)"),
+    "dealermine": _("DealerMine #"),
+    "dms": _("DMS #"),
+    "vin": _("VIN"),
+    "vin_partial": _("VIN (last characters)"),
+    "postal": _("Postal/ZIP"),
 }
 
 
@@ -82,7 +84,7 @@ class SearchResult:
 
     @property
     def match_labels(self) -> list[str]:
-        return sorted({KIND_LABELS[k] for k in self.match_kinds})
+        return sorted({str(KIND_LABELS[k]) for k in self.match_kinds})
 
     @property
     def is_exact(self) -> bool:
@@ -162,7 +164,11 @@ def search_plan(query: str) -> SearchPlan:
     if not plan.kinds and _NAME_RE.match(q):
         tokens = [t for t in re.split(r"[\s,]+", q.lower()) if t]
         if len("".join(tokens)) < MIN_NAME_CHARS:
-            plan.message = f"Type at least {MIN_NAME_CHARS} letters of a name."
+            plan.message = ngettext(
+                "Type at least %(count)d letter of a name.",
+                "Type at least %(count)d letters of a name.",
+                MIN_NAME_CHARS,
+            ) % {"count": MIN_NAME_CHARS}
             return plan
         plan.name_tokens = tokens[:4]
         plan.name_comma = "," in q

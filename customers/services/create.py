@@ -26,7 +26,8 @@ from types import SimpleNamespace
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from ..audit import Change, history_record, raw_value, turn_off_record
 from ..fields import BY_KEY, EDIT_FIELDS, customer_link_raw, fields_where, keys
@@ -97,21 +98,31 @@ def customer_new_clean(*, dealership, data: dict) -> dict:
 
     kind = _text(data.get("kind"))
     if kind not in KIND_CHOICES:
-        err("kind", "Choose the customer type: person, business or prospect.")
+        err("kind", gettext("Choose the customer type: person, business or prospect."))
     elif kind == CustomerKind.BUSINESS and not _text(data.get("other_name")):
-        err("other_name", "Enter the company name of a business.")
+        err("other_name", gettext("Enter the company name of a business."))
     elif kind != CustomerKind.BUSINESS and not _text(data.get("last_name")):
-        err("last_name", f"Enter the last name of a {KIND_CHOICES[kind].lower()}.")
+        err(
+            "last_name",
+            gettext("Enter the last name of a prospect.")
+            if kind == CustomerKind.PROSPECT
+            else gettext("Enter the last name of a person."),
+        )
     if not any(_text(data.get(name)) for name in REACH_FIELDS):
         err(
             NON_FIELD_ERRORS,
-            "Enter at least one way to reach the customer: a phone, an email or a mailing address (Address 1).",
+            gettext(
+                "Enter at least one way to reach the customer: a phone, an email or a mailing address (Address 1)."
+            ),
         )
     method = _text(data.get("preferred_contact_method"))
     if method and method not in METHOD_CHOICES:
-        err("preferred_contact_method", "Choose a contact method.")
+        err("preferred_contact_method", gettext("Choose a contact method."))
     elif method and not method_has_value(SimpleNamespace(**{k: _text(data.get(k)) for k in EDIT_FIELDS}), method):
-        err("preferred_contact_method", f"{METHOD_CHOICES[method]} has nothing entered; enter it or choose another.")
+        err(
+            "preferred_contact_method",
+            gettext("%(method)s has nothing entered; enter it or choose another.") % {"method": METHOD_CHOICES[method]},
+        )
     if errors:
         raise ValidationError(errors)
     cleaned["kind"] = kind
@@ -135,11 +146,18 @@ def _created_changes(values: dict) -> list[Change]:
 
 
 def _note(created_anyway: list[IdentityMatch], do_not_call: set[str]) -> str:
+    """The Created entry's note: stored, hence in English whatever the coordinator's language (the reasons are
+    lazy texts, rendered here in English)."""
+    with translation.override("en"):
+        return _note_text(created_anyway, do_not_call)
+
+
+def _note_text(created_anyway: list[IdentityMatch], do_not_call: set[str]) -> str:
     parts = ["Created on the New customer screen."]
     if created_anyway:
         listed = "; ".join(
             f"{m.customer.display_name or '(no name)'} (DealerMine # {m.customer.dealermine_number_display}): "
-            f"{', '.join(m.reasons)}"
+            f"{', '.join(str(reason) for reason in m.reasons)}"
             for m in created_anyway
         )
         parts.append(f"Created anyway beside the possible existing files the identity check listed: {listed}.")

@@ -9,6 +9,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ..audit import Change, history_record, raw_value, turn_off_record
 from ..edits import STAMP_FIELDS, person_edits_stamp
@@ -35,11 +36,30 @@ class CustomerConflict(Exception):
 
     @property
     def message(self):
-        who = f" by {self.changed_by}" if self.changed_by else ""
-        if not self.changes:
-            return f"This customer was changed{who} after you opened it. Nothing was saved; review and Save again."
-        parts = "; ".join(f"{c['label']} is now “{c['new'] or '(blank)'}”" for c in self.changes)
-        return f"This customer was changed{who} after you opened it: {parts}. Nothing was saved; review and Save again."
+        """In the active language: read when it is shown (the exception is raised mid-request)."""
+        params = {"who": self.changed_by}
+        if self.changes:
+            params["changes"] = "; ".join(
+                gettext("%(label)s is now “%(value)s”") % {"label": c["label"], "value": c["new"] or gettext("(blank)")}
+                for c in self.changes
+            )
+            if self.changed_by:
+                text = gettext(
+                    "This customer was changed by %(who)s after you opened it: %(changes)s. Nothing was saved; "
+                    "review and Save again."
+                )
+            else:
+                text = gettext(
+                    "This customer was changed after you opened it: %(changes)s. Nothing was saved; review and Save "
+                    "again."
+                )
+        elif self.changed_by:
+            text = gettext(
+                "This customer was changed by %(who)s after you opened it. Nothing was saved; review and Save again."
+            )
+        else:
+            text = gettext("This customer was changed after you opened it. Nothing was saved; review and Save again.")
+        return text % params
 
 
 # --- value helpers -------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ This sits in the screens layer (.importlinter): the customer core below cannot c
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from contacts.services.new_file import contact_methods_new_file
 
@@ -33,7 +34,8 @@ def new_customer_save(
         raise ValidationError(
             {
                 "preferred_contact_method": [
-                    f"{METHOD_LABELS.get(preferred, preferred)} is turned off below; it cannot be the preferred method."
+                    gettext("%(method)s is turned off below; it cannot be the preferred method.")
+                    % {"method": METHOD_LABELS.get(preferred, preferred)}
                 ]
             }
         )

@@ -3,11 +3,13 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ..audit import Change, history_record, turn_off_record
 from ..fields import VIN_TYPE_LABELS, VIN_TYPE_PREFIX, method_state_raw
 from ..models import AuditAction, TurnOffTarget, Vehicle, VehicleContactType
 from ..selectors.reasons import vin_contact_type_reasons
+from .validation import max_length_message
 
 OWNS = "owns"
 MAX_COMMENT = 500
@@ -23,21 +25,21 @@ def vin_contact_type_set(*, vehicle, contact_type, is_on, reason=None, comment="
     history entry on the customer; no-op when the state does not change.
     """
     if contact_type not in VIN_TYPE_LABELS:
-        raise ValidationError({"contact_type": ["Choose a contact type."]})
+        raise ValidationError({"contact_type": [gettext("Choose a contact type.")]})
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
-        raise ValidationError({"comment": [f"Use at most {MAX_COMMENT} characters."]})
+        raise ValidationError({"comment": [max_length_message(MAX_COMMENT)]})
     vehicle = Vehicle.objects.select_for_update(of=("self",)).select_related("customer__dealership").get(pk=vehicle.pk)
     customer = vehicle.customer
     if is_on:
         reason = None
     else:
         if reason is None:
-            raise ValidationError({"reason": ["Choose the reason for turning this contact type off."]})
+            raise ValidationError({"reason": [gettext("Choose the reason for turning this contact type off.")]})
         reason_id = reason.pk if hasattr(reason, "pk") else reason
         reason = vin_contact_type_reasons(dealership=customer.dealership).filter(pk=reason_id).first()
         if reason is None:
-            raise ValidationError({"reason": ["Choose an active reason code for VIN contact types."]})
+            raise ValidationError({"reason": [gettext("Choose an active reason code for VIN contact types.")]})
 
     now = timezone.now()
     owns = contact_type == OWNS

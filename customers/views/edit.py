@@ -14,11 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contacts.services.method_screen import contact_method_set, customer_preferred_method_set
 
-from ..fields import PHONE_FIELDS, REMOVABLE_FIELDS
+from ..fields import PHONE_FIELDS, REMOVABLE_FIELDS, field_label
 from ..forms import (
     AssociationAddForm,
     ContactMethodForm,
@@ -51,7 +52,7 @@ from ..services.customer import (
     customer_verify,
     serialize_value,
 )
-from ..services.vin_contact_types import VIN_TYPE_LABELS, vin_contact_type_set
+from ..services.vin_contact_types import OWNS, VIN_TYPE_LABELS, vin_contact_type_set
 
 
 def _add_service_errors(form, exc: ValidationError) -> None:
@@ -88,6 +89,26 @@ def _history_html(request, customer):
     )
 
 
+def edit_texts() -> dict[str, str]:
+    """The words static/js/edit.js shows, in the reader's language: the page carries them as data-* attributes
+    (keys are attribute names), the script fills in their `%(name)s` placeholders."""
+    return {
+        "close": gettext("Close"),
+        "postal_unavailable": gettext("The postal lookup is not available right now; fill the address by hand."),
+        "postal_filled": gettext("Filled from postal data: %(place)s."),
+        "dirty_note": gettext("Save or undo your changes first"),
+        "last_verified": gettext("Last verified %(when)s"),
+        "verified": gettext("Verified Info stamped."),
+        "not_verified": gettext("Verified Info was not stamped: %(error)s"),
+        "remove_question": gettext("Remove %(label)s %(value)s permanently?"),
+        "remove_detail": gettext(
+            "It is cleared now, recorded in the history, never re-added by the DMS pull, and a remove request goes "
+            "to the DMS."
+        ),
+        "not_removed": gettext("%(label)s was not removed: %(error)s"),
+    }
+
+
 def _edit_context(request, customer, *, form=None, **extra):
     q = request.GET.get("assoc_q", "").strip()[:80]
     candidates = association_candidates(user=request.user, customer=customer, q=q)[:CANDIDATE_LIMIT] if q else None
@@ -100,6 +121,7 @@ def _edit_context(request, customer, *, form=None, **extra):
         "contact_method_reasons": contact_method_reasons(dealership=customer.dealership),
         "vin_grid": vin_contact_type_grid(customer=customer),
         "vin_types": VIN_TYPES,
+        "owns_label": VIN_TYPE_LABELS[OWNS],
         "associations": customer_associations(customer=customer),
         "assoc_q": q,
         "assoc_candidates": candidates,
@@ -107,6 +129,7 @@ def _edit_context(request, customer, *, form=None, **extra):
         "remove_requests": pending_remove_requests(customer=customer),
         "removable": REMOVABLE_FIELDS,
         "cm_error": None,
+        "edit_texts": edit_texts(),
     }
     context.update(extra)
     # The form reads them once: for its check of a re-entered removed value, and for this list.
@@ -141,7 +164,7 @@ def customer_edit_view(request, pk):
 
     form = CustomerEditForm(request.POST, customer=customer)
     if not form.is_valid():
-        messages.error(request, "Nothing was saved: correct the fields marked below.")
+        messages.error(request, gettext("Nothing was saved: correct the fields marked below."))
         return render(request, "customers/edit.html", _edit_context(request, customer, form=form), status=400)
     before = customer.version
     try:
@@ -160,9 +183,9 @@ def customer_edit_view(request, pk):
         _add_service_errors(form, exc)
         return render(request, "customers/edit.html", _edit_context(request, customer, form=form), status=400)
     if updated.version == before:
-        messages.info(request, "No changes to save.")
+        messages.info(request, gettext("No changes to save."))
     else:
-        messages.success(request, "Customer information saved.")
+        messages.success(request, gettext("Customer information saved."))
     return redirect(_edit_url(customer))
 
 
@@ -191,7 +214,8 @@ def _conflict_form(request, fresh, form, conflict):
     for change in both:
         new_form.add_error(
             change["field"],
-            f"Changed meanwhile to “{change['new'] or '(blank)'}”. Save again to keep your value instead.",
+            gettext("Changed meanwhile to “%(value)s”. Save again to keep your value instead.")
+            % {"value": change["new"] or gettext("(blank)")},
         )
     return new_form
 
@@ -205,13 +229,13 @@ def customer_verify_view(request, pk):
         return JsonResponse(
             {
                 "ok": True,
-                "label": f"Last Verification: {info['label']}",
+                "label": gettext("Last Verification: %(age)s") % {"age": info["label"]},
                 "verified_at": stamp.verified_at.isoformat(),
                 "verified_at_display": timezone.localtime(stamp.verified_at).strftime("%Y-%m-%d %H:%M"),
                 "history_html": _history_html(request, customer),
             }
         )
-    messages.success(request, "Verified Info stamped.")
+    messages.success(request, gettext("Verified Info stamped."))
     return redirect(_edit_url(customer, "#verified-info"))
 
 
@@ -237,7 +261,7 @@ def contact_method_view(request, pk):
         cm_error = {"method": request.POST.get("method", ""), "message": error}
         context = _edit_context(request, customer, cm_error=cm_error)
         return render(request, "customers/edit.html", context, status=400)
-    messages.success(request, "Contact method updated.")
+    messages.success(request, gettext("Contact method updated."))
     return redirect(_edit_url(customer, "#contact-methods"))
 
 
@@ -254,11 +278,11 @@ def preferred_method_view(request, pk):
         except ValidationError as exc:
             error = _first_message(exc)
     else:
-        error = "Choose a contact method."
+        error = gettext("Choose a contact method.")
     if error:
         context = _edit_context(request, customer, cm_error={"method": "preferred", "message": error})
         return render(request, "customers/edit.html", context, status=400)
-    messages.success(request, "Preferred method of contact updated.")
+    messages.success(request, gettext("Preferred method of contact updated."))
     return redirect(_edit_url(customer, "#contact-methods"))
 
 
@@ -294,8 +318,11 @@ def vin_contact_type_view(request, pk, vehicle_pk, code):
     if form.errors:
         context["form"] = form
         return render(request, "customers/edit_vin_type.html", context, status=400)
-    state = "on" if form.cleaned_data["is_on"] else "off"
-    messages.success(request, f"{vehicle.vin}: {VIN_TYPE_LABELS[code]} turned {state}.")
+    if form.cleaned_data["is_on"]:
+        message = gettext("%(vin)s: %(label)s turned on.")
+    else:
+        message = gettext("%(vin)s: %(label)s turned off.")
+    messages.success(request, message % {"vin": vehicle.vin, "label": VIN_TYPE_LABELS[code]})
     return redirect(_edit_url(customer, "#vin-contact-types"))
 
 
@@ -318,7 +345,9 @@ def association_add_view(request, pk):
     if form.errors:
         context = _edit_context(request, customer, assoc_form=form)
         return render(request, "customers/edit.html", context, status=400)
-    messages.success(request, f"Association with {form.cleaned_data['other']} added.")
+    messages.success(
+        request, gettext("Association with %(customer)s added.") % {"customer": form.cleaned_data["other"]}
+    )
     return redirect(_edit_url(customer, "#associations"))
 
 
@@ -332,7 +361,7 @@ def association_remove_view(request, pk, association_pk):
         pk=association_pk,
     )
     association_remove(association=association, actor=request.user)
-    messages.success(request, "Association removed.")
+    messages.success(request, gettext("Association removed."))
     return redirect(_edit_url(customer, "#associations"))
 
 
@@ -349,12 +378,21 @@ def postal_lookup_view(request):
     except ValidationError as exc:
         return JsonResponse({"found": False, "postal_code": "", "message": _first_message(exc)})
     if not normalized:
-        return JsonResponse({"found": False, "postal_code": "", "message": "Enter a postal or ZIP code."})
+        return JsonResponse({"found": False, "postal_code": "", "message": gettext("Enter a postal or ZIP code.")})
     return JsonResponse(
         {
             "found": False,
             "postal_code": normalized,
-            "message": f"{normalized} is not in the postal data; City, State/Province, County and Country "
-            "were left as they are.",
+            "message": gettext(
+                "%(code)s is not in the postal data; %(city)s, %(state)s, %(county)s and %(country)s were left as "
+                "they are."
+            )
+            % {
+                "code": normalized,
+                "city": field_label("city"),
+                "state": field_label("state"),
+                "county": field_label("county"),
+                "country": field_label("country"),
+            },
         }
     )

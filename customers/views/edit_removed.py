@@ -10,6 +10,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from dms_sync.selectors import customer_removed_values, customer_suppressions, removed_by
@@ -60,7 +61,7 @@ def customer_remove_view(request, pk, field):
     }
     if request.method == "GET":
         if not current:
-            messages.info(request, f"{label} is already empty.")
+            messages.info(request, gettext("%(label)s is already empty.") % {"label": label})
             return redirect(next_path or _edit_url(customer))
         context["form"] = RemoveForm(initial={"value": current})
         return render(request, "customers/edit_remove_confirm.html", context)
@@ -77,12 +78,14 @@ def customer_remove_view(request, pk, field):
         form.add_error(None, message)
         context["form"] = form
         return render(request, "customers/edit_remove_confirm.html", context, status=409)
-    request_note = " A remove request was queued for the DMS." if result.remove_request else ""
-    message = f"{label} {display} was removed permanently.{request_note}"
+    sentences = [gettext("%(label)s %(value)s was removed permanently.") % {"label": label, "value": display}]
+    if result.remove_request:
+        sentences.append(gettext("A remove request was queued for the DMS."))
     if "preferred_contact_method" in result.cleared:
-        message += " It was the only value of the preferred method, so no method is preferred now."
+        sentences.append(gettext("It was the only value of the preferred method, so no method is preferred now."))
     if "default_email" in result.unticked:
-        message += " Default Email was unticked: it needs an Email 1."
+        sentences.append(gettext("Default Email was unticked: it needs an Email 1."))
+    message = " ".join(sentences)
     if wants_json(request):
         return JsonResponse(
             {
@@ -134,5 +137,7 @@ def suppression_lift_view(request, pk, suppression_pk):
     if form.errors:
         context["form"] = form
         return render(request, "customers/edit_lift_confirm.html", context, status=400)
-    messages.success(request, f"The removal of {display} was lifted: it can be entered again.")
+    messages.success(
+        request, gettext("The removal of %(value)s was lifted: it can be entered again.") % {"value": display}
+    )
     return redirect(_edit_url(customer, "#contact-information"))

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from contacts.models import ContactMethod
@@ -18,6 +19,7 @@ from ..services.merge import (
     MergeError,
     customer_merge,
     customer_unmerge,
+    describe,
     display_value,
     field_value,
     is_empty,
@@ -127,17 +129,28 @@ def _merge_post(request, parent):
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            names = ", ".join(c.display_name or str(c.dealermine_number) for c in result.children)
-            messages.success(request, f"Merged {names} into {parent.display_name or 'this customer'}.")
+            # Both sides named with their numbers (issue 19): "Merged Pat Doe (DealerMine # 12) into ...".
+            names = ", ".join(describe(c) for c in result.children)
+            messages.success(
+                request,
+                ngettext(
+                    "Merged %(children)s into %(parent)s.",
+                    "Merged %(children)s into %(parent)s.",
+                    len(result.children),
+                )
+                % {"children": names, "parent": describe(result.parent)},
+            )
             return redirect("customers:profile", pk=parent.pk)
     children = list(Customer.objects.filter(pk__in=ids).filter(pk__in=allowed.values("pk")).order_by("pk"))
     if len(children) != len(ids) or not children:
         messages.error(
             request,
-            "Pick at least one customer to merge. Only files of this customer's store that are not merged "
-            "already (and have no merged files of their own) can be merged into it."
+            gettext(
+                "Pick at least one customer to merge. Only files of this customer's store that are not merged "
+                "already (and have no merged files of their own) can be merged into it."
+            )
             if ids
-            else "Pick at least one customer to merge.",
+            else gettext("Pick at least one customer to merge."),
         )
         return redirect("customers:merge", pk=parent.pk)
     relationships = {c.pk: request.POST.get(f"relationship_{c.pk}", Relationship.DUPLICATE) for c in children}
@@ -180,7 +193,7 @@ def _render_review(request, parent, children, relationships, *, data, form=None,
         for key, field_errors in form.errors.items():
             if key != "__all__":
                 label = form.fields[key].label if key in form.fields and form.fields[key].label else key
-                errors += [f"{label}: {e}" for e in field_errors]
+                errors += [gettext("%(field)s: %(error)s") % {"field": label, "error": e} for e in field_errors]
     return render(
         request,
         "customers/merge.html",
@@ -202,7 +215,7 @@ def unmerge_view(request, pk):
         user=request.user, pk=pk, queryset=Customer.objects.select_related("dealership", "merge_parent")
     )
     if child.merge_parent_id is None:
-        messages.info(request, "This customer is not merged into another file.")
+        messages.info(request, gettext("This customer is not merged into another file."))
         return redirect("customers:profile", pk=child.pk)
     parent = child.merge_parent
     takeable = takeable_fields(child, parent)
@@ -214,7 +227,11 @@ def unmerge_view(request, pk):
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, f"Unmerged {child.display_name or child.dealermine_number} from {parent}.")
+            messages.success(
+                request,
+                gettext("Unmerged %(child)s from %(parent)s.")
+                % {"child": child.display_name or child.dealermine_number, "parent": parent},
+            )
             return redirect("customers:profile", pk=child.pk)
     return render(
         request,

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from ..context_processors import CURRENT_STORE_SESSION_KEY
@@ -84,7 +85,7 @@ def customer_new_view(request):
 
     form = NewCustomerForm(request.POST, dealership=store)
     if not form.is_valid():
-        messages.error(request, "Nothing was saved: correct the fields marked below.")
+        messages.error(request, gettext("Nothing was saved: correct the fields marked below."))
         return _render(request, stores, store, form, status=400)
     try:
         result = new_customer_save(
@@ -100,20 +101,26 @@ def customer_new_view(request):
         for name, errors in exc.message_dict.items():
             for error in errors:
                 form.add_error(name if name in form.fields else None, error)
-        messages.error(request, "Nothing was saved: correct the fields marked below.")
+        messages.error(request, gettext("Nothing was saved: correct the fields marked below."))
         return _render(request, stores, store, form, status=400)
     except PossibleDuplicates as found:
         check = {"matches": found.matches, "do_not_call": found.do_not_call, "ran": True, "confirmable": True}
         return _render(request, stores, store, form, check=check)
 
     customer = result.customer
-    name = customer.display_name or "(no name)"
+    name = customer.display_name or gettext("(no name)")
     if not result.created:
-        messages.info(request, f"This form had already created {name}; no second file was made.")
+        messages.info(
+            request, gettext("This form had already created %(name)s; no second file was made.") % {"name": name}
+        )
     else:
-        messages.success(request, f"Created {name}: DealerMine # {customer.dealermine_number_display}.")
+        messages.success(
+            request,
+            gettext("Created %(name)s: DealerMine # %(number)s.")
+            % {"name": name, "number": customer.dealermine_number_display},
+        )
         if result.do_not_call:
-            messages.warning(request, "A phone number of this customer is on the store's do-not-call list.")
+            messages.warning(request, gettext("A phone number of this customer is on the store's do-not-call list."))
     return redirect("customers:profile", pk=customer.pk)
 
 

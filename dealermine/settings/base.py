@@ -43,10 +43,13 @@ MIDDLEWARE = [
     "dealermine.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language until the person is known; UserLanguageMiddleware then applies their saved choice.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "dealermine.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -88,6 +91,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "customers.context_processors.stores",
@@ -130,7 +134,14 @@ SESSION_COOKIE_AGE = 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-LANGUAGE_CODE = "en-us"
+# English and Canadian French (docs/I18N.md). A person's language is saved on their account (customers.UserLanguage)
+# and switched from the nav; before they choose, LocaleMiddleware takes it from the browser's Accept-Language.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr-ca", "Français")]
+# One catalogue for the whole project (templates included); `make messages` updates it, `make` targets compile it.
+LOCALE_PATHS = [BASE_DIR / "dealermine" / "locale"]
+# Dates, times and numbers in each language's conventions (dealermine/formats/<locale>/formats.py).
+FORMAT_MODULE_PATH = ["dealermine.formats"]
 TIME_ZONE = "America/Toronto"
 USE_I18N = True
 USE_TZ = True

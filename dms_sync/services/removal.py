@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from customers.audit import Change, history_record
 from customers.edits import STAMP_FIELDS, person_edits_stamp
@@ -71,18 +72,21 @@ def customer_value_remove(*, customer, field, actor, expected_value=None) -> Rem
     The caller's `customer` is updated with what was saved.
     """
     if field not in REMOVABLE_FIELDS:
-        raise ValidationError({"field": [f"{field!r} cannot be removed here."]})
+        raise ValidationError({"field": [gettext("%(field)s cannot be removed here.") % {"field": repr(field)}]})
     label = field_label(field)
     current = _lock(customer)
     value = getattr(current, field)
     if not value:
-        raise ValidationError({field: [f"{label} is already empty: there is nothing to remove."]})
+        raise ValidationError(
+            {field: [gettext("%(label)s is already empty: there is nothing to remove.") % {"label": label}]}
+        )
     normalized = removable_value_normalize(customer=current, field=field, value=value)
     if expected_value is not None:
         expected = removable_value_normalize(customer=current, field=field, value=expected_value)
         if expected != normalized:
             shown = BY_KEY[field].display(value)
-            raise ValidationError({field: [f"{label} changed to {shown} meanwhile; nothing was removed."]})
+            message = gettext("%(label)s changed to %(value)s meanwhile; nothing was removed.")
+            raise ValidationError({field: [message % {"label": label, "value": shown}]})
 
     now = timezone.now()
     cleared = [field, *(name for name in CLEARED_WITH.get(field, ()) if getattr(current, name))]
@@ -109,6 +113,7 @@ def customer_value_remove(*, customer, field, actor, expected_value=None) -> Rem
 
     outbox.suppression_add(customer=current, field=field, value=normalized, actor=actor)
     request = outbox.remove_request_create(customer=current, field=field, value=normalized, actor=actor)
+    # Stored in the history as written (English, like every history note): not translated.
     note = "Removed permanently; remove request queued for the DMS." if request else "Removed permanently."
     history_record(customer=current, actor=actor, action=AuditAction.REMOVE, changes=changes, note=note, now=now)
     for name in update_fields:

@@ -10,10 +10,13 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils import translation
+from django.utils.translation import gettext
 
 from customers.audit import history_record
 from customers.fields import BY_KEY, field_label
 from customers.models import AuditAction, Customer
+from customers.services.validation import max_length_message
 
 from ..models import Suppression
 from ..selectors import customer_suppressions
@@ -23,9 +26,12 @@ MAX_REASON = 300
 
 
 def suppression_lift_note(suppression: Suppression, reason: str) -> str:
-    """The history note of a lift: which value, removed from which field, and why it was lifted."""
-    display = BY_KEY[suppression.field].display(suppression.value)
-    return f"Removal of {field_label(suppression.field)} {display} lifted: {reason}"
+    """The history note of a lift: which value, removed from which field, and why it was lifted. Stored in English
+    whoever lifts (the field label and the value as English shows them), like every note of the product: the history
+    panel reads it back into the reader's language (customers.selectors.history.note_display)."""
+    with translation.override(None):
+        display = BY_KEY[suppression.field].display(suppression.value)
+        return f"Removal of {field_label(suppression.field)} {display} lifted: {reason}"
 
 
 @transaction.atomic
@@ -38,9 +44,9 @@ def suppression_lift(*, customer, suppression_id, reason, actor) -> Suppression:
     """
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ValidationError({"reason": ["Say why the removal is lifted."]})
+        raise ValidationError({"reason": [gettext("Say why the removal is lifted.")]})
     if len(reason) > MAX_REASON:
-        raise ValidationError({"reason": [f"Use at most {MAX_REASON} characters."]})
+        raise ValidationError({"reason": [max_length_message(MAX_REASON)]})
     current = Customer.objects.select_for_update(of=("self",)).select_related("dealership").get(pk=customer.pk)
     suppression = get_object_or_404(customer_suppressions(customer=current), pk=suppression_id)
     note = suppression_lift_note(suppression, reason)

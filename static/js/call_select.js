@@ -7,7 +7,13 @@
   const template = document.getElementById("contact-log-row-template");
   const status = document.getElementById("call-select-status");
   const jsonHeaders = { Accept: "application/json", "X-Requested-With": "fetch" };
-  const labels = { channel: "How", phone: "Number", result: "Result", call_back_on: "Call back on", note: "Note" };
+  // The texts come from the page in the person's language (contacts.views.call_select._js_texts, json_script).
+  const textsNode = document.getElementById("call-select-texts");
+  const texts = textsNode ? JSON.parse(textsNode.textContent) : {};
+  const labels = texts.labels || {};
+  // texts[key] with its %(name)s placeholders filled in.
+  const text = (key, values = {}) =>
+    (texts[key] || "").replace(/%\((\w+)\)s/g, (match, name) => (name in values ? String(values[name]) : match));
 
   document.querySelectorAll("[data-print]").forEach((button) => {
     button.hidden = false;
@@ -55,7 +61,7 @@
       form.elements.namedItem("phone").add(option);
     }
     formRow.querySelector("td").colSpan = columns();
-    form.setAttribute("aria-label", `Log a contact with ${row.dataset.name || "the customer"}`);
+    form.setAttribute("aria-label", text("logWith", { name: row.dataset.name || text("theCustomer") }));
     syncCallBack(form);
     form.addEventListener("change", (event) => {
       if (event.target.name === "result") syncCallBack(form);
@@ -84,16 +90,17 @@
       data = await response.json();
     } catch (error) {
       button.disabled = false;
-      errors.textContent = "The contact could not be saved right now; try again, or use the Log link.";
+      errors.textContent = text("notSavedNow");
       errors.className = "col-12 small text-danger";
       return;
     }
     if (!response.ok || !data.ok) {
       button.disabled = false;
       const messages = Object.entries(data.errors || {}).map(
-        ([name, list]) => `${name === "__all__" ? "" : `${labels[name] || name}: `}${list.join(" ")}`,
+        ([name, list]) =>
+          name === "__all__" ? list.join(" ") : text("fieldError", { field: labels[name] || name, errors: list.join(" ") }),
       );
-      errors.textContent = messages.join(" ") || "The contact could not be saved.";
+      errors.textContent = messages.join(" ") || text("notSaved");
       errors.className = "col-12 small text-danger";
       return;
     }
@@ -104,7 +111,7 @@
     const actions = row.querySelector(".dm-row-actions");
     const done = document.createElement("span");
     done.className = "badge text-bg-success dm-logged-badge";
-    done.textContent = `Logged: ${data.result_label}`;
+    done.textContent = text("logged", { result: data.result_label });
     actions.prepend(done);
     row.querySelector("[data-log-open]").remove();
     announce(data.message);
@@ -115,15 +122,15 @@
   function offerRemove(cell, remove, csrf) {
     const box = document.createElement("span");
     box.className = "ms-2 dm-remove-offer";
-    box.append(`Remove ${remove.label} ${remove.display} for good? `);
+    box.append(`${text("removeOffer", { label: remove.label, number: remove.display })} `);
     const yes = document.createElement("button");
     yes.type = "button";
     yes.className = "btn btn-sm btn-danger ms-1";
-    yes.textContent = `Remove ${remove.display}`;
+    yes.textContent = text("removeButton", { number: remove.display });
     const no = document.createElement("button");
     no.type = "button";
     no.className = "btn btn-sm btn-outline-secondary ms-1";
-    no.textContent = "Keep it";
+    no.textContent = text("keep");
     box.append(yes, no);
     cell.append(box);
     no.addEventListener("click", () => box.remove());
@@ -137,9 +144,9 @@
         const response = await fetch(remove.action, { method: "POST", body, headers: jsonHeaders, credentials: "same-origin" });
         data = await response.json();
       } catch (error) {
-        data = { ok: false, message: "The number could not be removed right now; open the profile to remove it." };
+        data = { ok: false, message: text("notRemovedNow") };
       }
-      box.textContent = data.message || (data.ok ? "Removed." : "Not removed.");
+      box.textContent = data.message || (data.ok ? text("removed") : text("notRemoved"));
       box.className = `ms-2 ${data.ok ? "text-success" : "text-danger"}`;
       announce(box.textContent);
     });

@@ -12,6 +12,9 @@
 // from the start. Leaving the page with unsaved edits asks first (beforeunload), except through Save.
 // Enter in Postal/Zip runs the lookup instead of submitting, and Save waits for a pending lookup so the
 // saved city and province are the looked-up ones.
+//
+// Words shown to people come from the page, in the reader's language: the data-* attributes of #edit-texts
+// (customers.views.edit.edit_texts), whose `%(name)s` placeholders `text()` fills in.
 (() => {
   "use strict";
   const form = document.getElementById("customer-form");
@@ -21,6 +24,10 @@
   const statusBox = document.getElementById("edit-status");
   const field = (name) => form.elements.namedItem(name);
   const jsonHeaders = { Accept: "application/json", "X-Requested-With": "fetch" };
+
+  const texts = document.getElementById("edit-texts")?.dataset || {};
+  const text = (key, values = {}) =>
+    (texts[key] || "").replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? String(values[name]) : whole));
 
   function announce(message, kind = "success") {
     if (statusBox) statusBox.textContent = message;
@@ -32,7 +39,7 @@
     close.type = "button";
     close.className = "btn-close";
     close.setAttribute("data-bs-dismiss", "alert");
-    close.setAttribute("aria-label", "Close");
+    close.setAttribute("aria-label", text("close"));
     holder.appendChild(close);
     form.parentNode.insertBefore(holder, form);
   }
@@ -83,7 +90,7 @@
       data = await response.json();
     } catch (error) {
       lastLookup = null;
-      if (postalStatus) postalStatus.textContent = "The postal lookup is not available right now; fill the address by hand.";
+      if (postalStatus) postalStatus.textContent = text("postal_unavailable");
       return;
     }
     if (data.postal_code) {
@@ -100,7 +107,7 @@
     if (data.country === "CA" || data.county) field("county").value = data.county || "";
     if (data.country) field("country").value = data.country;
     const place = [data.city, data.state, data.country].filter(Boolean).join(", ");
-    if (postalStatus) postalStatus.textContent = `Filled from postal data: ${place}.`;
+    if (postalStatus) postalStatus.textContent = text("postal_filled", { place });
   }
 
   if (postal) {
@@ -147,7 +154,7 @@
       const note = document.createElement("p");
       note.className = "dm-dirty-note small mb-1";
       note.setAttribute("data-dirty-note", "");
-      note.textContent = "Save or undo your changes first";
+      note.textContent = text("dirty_note");
       note.hidden = true;
       const heading = region.tagName === "SECTION" ? region.querySelector("h2") : null;
       if (heading) heading.after(note);
@@ -269,11 +276,11 @@
         const data = await response.json();
         if (!response.ok || !data.ok) throw new Error(data.message || `HTTP ${response.status}`);
         document.getElementById("last-verification").textContent = data.label;
-        if (button) button.title = `Last verified ${data.verified_at_display}`;
+        if (button) button.title = text("last_verified", { when: data.verified_at_display });
         replaceHistory(data.history_html);
-        announceAt(verifyStatus, "Verified Info stamped.");
+        announceAt(verifyStatus, text("verified"));
       } catch (error) {
-        announceAt(verifyStatus, `Verified Info was not stamped: ${error.message}`, "danger");
+        announceAt(verifyStatus, text("not_verified", { error: error.message }), "danger");
       } finally {
         if (button && !dirty) button.disabled = false;
       }
@@ -288,9 +295,7 @@
     if (dirty) return;
     const label = link.dataset.label;
     const rowStatus = container.querySelector(`[data-remove-status="${link.dataset.remove}"]`);
-    const question =
-      `Remove ${label} ${link.dataset.display} permanently?\n\n` +
-      "It is cleared now, recorded in the history, never re-added by the DMS pull, and a remove request goes to the DMS.";
+    const question = `${text("remove_question", { label, value: link.dataset.display })}\n\n${text("remove_detail")}`;
     if (!window.confirm(question)) return;
     const body = new FormData();
     body.append("csrfmiddlewaretoken", csrfToken());
@@ -301,7 +306,7 @@
       data = await response.json();
       if (!response.ok || !data.ok) throw new Error(data.message || `HTTP ${response.status}`);
     } catch (error) {
-      announceAt(rowStatus, `${label} was not removed: ${error.message}`, "danger");
+      announceAt(rowStatus, text("not_removed", { label, error: error.message }), "danger");
       return;
     }
     for (const name of data.cleared) {

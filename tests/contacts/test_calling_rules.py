@@ -92,7 +92,7 @@ def test_canadian_calling_hours_boundaries_weekday_and_weekend(day, wall, within
     at = datetime(2026, 3, day, wall.hour, wall.minute, tzinfo=ZoneInfo("America/Vancouver"))
     result = local("BC", at, hours=CA, store_zone="America/Toronto")
     assert result.within_hours is within
-    assert result.hours == ("10:00-18:00" if day in (7, 8) else "09:00-21:00")
+    assert result.hours == ("10:00 AM\u20136:00 PM" if day in (7, 8) else "9:00 AM\u20139:00 PM")
 
 
 def test_dst_changes_move_the_local_time_not_the_rule():

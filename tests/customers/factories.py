@@ -18,6 +18,7 @@ from customers.models import (
     RepairOrder,
     ServiceAdvisor,
     TurnOffReason,
+    UserLanguage,
     Vehicle,
     VehicleContactType,
     VerificationStamp,
@@ -190,3 +191,13 @@ class CustomerCreationFactory(DjangoModelFactory):
     token = factory.Faker("uuid4", cast_to=None)
     created_by = factory.SubFactory(UserFactory)
     created_at = factory.LazyFunction(timezone.now)
+
+
+class UserLanguageFactory(DjangoModelFactory):
+    """A person's language choice (the nav's switch)."""
+
+    class Meta:
+        model = UserLanguage
+
+    user = factory.SubFactory(UserFactory)
+    language = "fr-ca"

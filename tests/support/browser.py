@@ -37,5 +37,5 @@ def browser_login(page, base_url, *, username, password):
     page.goto(base_url + reverse("login"))
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(lambda url: "/login/" not in url)

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext, pgettext
 
 from contacts.selectors.contact_history import contact_history_rows_of, last_contact_pick
 from contacts.selectors.email import EmailStatus, email_status_build
@@ -25,8 +26,10 @@ from ...models import (
     HistorySource,
     Language,
     Relationship,
+    TurnOffReason,
     Vehicle,
 )
+from ...models.audit import actor_label_display
 from ...verification import verification_age_label
 from ..tenancy import customer_get_compiled
 from .query import PROFILE_QUERY
@@ -77,7 +80,7 @@ def _rows(value) -> list[dict]:
 
 
 def _person(first="", middle="", last="", other="", **_) -> str:
-    return " ".join(p for p in (first, middle, last) if p) or other or "(no name)"
+    return " ".join(p for p in (first, middle, last) if p) or other or gettext("(no name)")
 
 
 def _user_label(obj: dict | None) -> str:
@@ -85,6 +88,11 @@ def _user_label(obj: dict | None) -> str:
         return ""
     full = " ".join(p for p in (obj.get("first"), obj.get("last")) if p)
     return full or obj.get("username") or ""
+
+
+def _reason_label(row: dict, key: str = "reason") -> str:
+    """A turn-off reason's label as the reader reads it (the product's own codes are stored in English)."""
+    return TurnOffReason.label_for_display(row.get(key) or "", dealership_id=row.get(f"{key}_store"))
 
 
 def _stamp(obj: dict | None, *, fallback: str = "") -> Stamp | None:
@@ -106,10 +114,10 @@ def _family(customer: Customer, rows: list[dict]) -> list[FamilyMember]:
     members = [
         FamilyMember(
             customer_id=root.pk,
-            name=root.display_name or "(no name)",
+            name=root.display_name or gettext("(no name)"),
             dealermine_number=root.dealermine_number_display,
             dms_number=root.dms_number,
-            relationship="Parent",
+            relationship=pgettext("merge family", "Parent"),
             is_parent=True,
             is_current=root.pk == customer.pk,
             is_active=root.is_active,
@@ -118,13 +126,15 @@ def _family(customer: Customer, rows: list[dict]) -> list[FamilyMember]:
     children = sorted(rows, key=lambda r: r["id"])
     for r in children:
         number = f"{r['number']}-4" if r["kind"] == CustomerKind.PROSPECT else str(r["number"])
+        merged = pgettext("merge family", "Merged")
+        relationship = str(Relationship(r["relationship"]).label) if r["relationship"] else merged
         members.append(
             FamilyMember(
                 customer_id=r["id"],
                 name=_person(**r),
                 dealermine_number=number,
                 dms_number=r["dms"] or "",
-                relationship=Relationship(r["relationship"]).label if r["relationship"] else "Merged",
+                relationship=relationship,
                 is_parent=False,
                 is_current=r["id"] == customer.pk,
                 is_active=r["status"] == CustomerStatus.ACTIVE,
@@ -141,7 +151,7 @@ def _associations(customer: Customer) -> list[AssociationLink]:
         links[r["id"]] = AssociationLink(
             customer_id=r["id"],
             name=_person(**r),
-            relationship=Relationship(r["relationship"]).label if r["relationship"] else "",
+            relationship=str(Relationship(r["relationship"]).label) if r["relationship"] else "",
             note=r.get("note") or "",
         )
     return sorted(links.values(), key=lambda a: (a.name.lower(), a.customer_id))
@@ -176,7 +186,7 @@ def _method_rows(rows: list[dict]) -> list[MethodRow]:
         MethodRow(
             method=r["method"],
             is_on=bool(r["is_on"]),
-            reason=r.get("reason") or "",
+            reason=_reason_label(r),
             changed_at=_dt(r.get("changed_at")),
         )
         for r in rows
@@ -231,7 +241,9 @@ def _vehicles(customer: Customer, vehicle_rows: list[dict], type_rows: list[dict
         for r in vehicle_rows
     ]
     return vehicle_states_build(
-        vehicles=vehicles, owns_reasons={r["id"]: r["owns_reason"] or "" for r in vehicle_rows}, type_rows=type_rows
+        vehicles=vehicles,
+        owns_reasons={r["id"]: _reason_label(r, "owns_reason") for r in vehicle_rows},
+        type_rows=[{**r, "reason": _reason_label(r)} for r in type_rows],
     )
 
 
@@ -257,9 +269,9 @@ def profile_build(*, customer: Customer, now: datetime) -> ProfileData:
     verification = _stamp(customer.last_verification)
     history = customer.last_change or {}
     source = history.get("source")
-    last_change = _stamp(history, fallback=HistorySource(source).label if source in HistorySource.values else "")
+    last_change = _stamp(history, fallback=str(HistorySource(source).label) if source in HistorySource.values else "")
     if last_change and history.get("label"):
-        last_change = Stamp(at=last_change.at, by=history["label"])
+        last_change = Stamp(at=last_change.at, by=actor_label_display(history["label"]))
     if last_change:
         last_change = Stamp(at=last_change.at, by=last_change.by, action=history.get("action") or "")
     entered_by = (customer.entered_by_name or _user_display(customer.entered_by)) if customer.is_prospect else ""

@@ -147,6 +147,8 @@ def profile_queryset() -> QuerySet[Customer]:
                 method="method",
                 is_on="is_on",
                 reason=Coalesce("reason__label", Value("")),
+                # The reason's store (NULL: one of the product's own codes, shown through the catalogue).
+                reason_store="reason__dealership_id",
                 changed_at="changed_at",
             ),
             remove_request_rows=_json_rows(
@@ -201,6 +203,7 @@ def profile_queryset() -> QuerySet[Customer]:
                 delivery_date="delivery_date",
                 owns="owns",
                 owns_reason=Coalesce("owns_reason__label", Value("")),
+                owns_reason_store="owns_reason__dealership_id",
                 check_digit_ok="vin_check_digit_ok",
             ),
             vehicle_type_rows=_json_rows(
@@ -210,6 +213,7 @@ def profile_queryset() -> QuerySet[Customer]:
                 code="contact_type",
                 is_on="is_on",
                 reason=Coalesce("reason__label", Value("")),
+                reason_store="reason__dealership_id",
                 comment="comment",
             ),
             repair_order_count=_count(

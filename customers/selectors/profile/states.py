@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext, pgettext_lazy
+
 from contacts.contactability import CustomerFacts, VehicleFacts, contactability
 from contacts.selectors.contactability import REACHABLE_FIELDS
 from contacts.selectors.email import EmailStatus, email_facts_of
@@ -117,12 +119,15 @@ def preferred_note(states: Iterable[ContactMethodState]) -> str:
     preferred = next((m for m in states if m.is_preferred), None)
     if preferred is None or preferred.usable:
         return ""
-    return f"Preferred method {preferred.label} is not usable: {preferred.why}."
+    return gettext("Preferred method %(method)s is not usable: %(why)s.") % {
+        "method": preferred.label,
+        "why": preferred.why,
+    }
 
 
 # --- VIN contact types -----------------------------------------------------------------------------------------
 
-OWNS, OWNS_LABEL = "owns", "Owns"
+OWNS, OWNS_LABEL = "owns", pgettext_lazy("vehicle contact type", "Owns")
 #: The grid's columns: Owns (the vehicle's own flag), then the VIN contact types.
 VIN_TYPES: list[tuple[str, str]] = [(OWNS, OWNS_LABEL), *VinContactType.choices]
 #: The VIN contact types alone (code, label), taken once: the grid asks for them per vehicle.

@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
+from django.utils.translation import gettext, gettext_lazy
+
 from contacts.contactability import Answer, Blocker
 from contacts.selectors.contact_history import ContactHistoryRow, LastContactShown
 from contacts.selectors.email import EmailStatus
@@ -23,9 +25,9 @@ CUSTOMER_BLOCKERS = frozenset({Blocker.INACTIVE, Blocker.DUPLICATE_CHILD})
 DMS_SHORT_NAMES = {"cdk": "CDK", "reynolds": "R&R", "dealertrack": "DT", "tekion": "TEK"}
 
 SALESPERSON_SOURCES = {
-    "reassigned": "Reassigned",
-    "sold": "Last sold deal",
-    "activity": "Last sales activity",
+    "reassigned": gettext_lazy("Reassigned"),
+    "sold": gettext_lazy("Last sold deal"),
+    "activity": gettext_lazy("Last sales activity"),
 }
 
 
@@ -101,10 +103,10 @@ class ContactMethodState:
     def state_text(self) -> str:
         """What the indicator says: "contactable", "no number on file", "not contactable: <why>"."""
         if self.status == "ok":
-            return "contactable"
+            return gettext("contactable")
         if self.status == "no_value":
             return self.why
-        return f"not contactable: {self.why}"
+        return gettext("not contactable: %(why)s") % {"why": self.why}
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from .snapshot import (
     merge_snapshot_build,
 )
 from .unmerge import customer_unmerge, takeable_fields
-from .validation import MERGE_RELATIONSHIPS, MergeError
+from .validation import MERGE_RELATIONSHIPS, MergeError, describe
 
 __all__ = [
     "FILLABLE_FIELDS",
@@ -34,6 +34,7 @@ __all__ = [
     "MergeResult",
     "customer_merge",
     "customer_unmerge",
+    "describe",
     "display_value",
     "field_value",
     "is_empty",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from contacts.models import ContactMethod
 from contacts.services.methods import MethodSwitch, contact_methods_switch_bulk
@@ -26,6 +26,7 @@ from ...models import AuditAction, Customer, HistorySource, Relationship
 from .snapshot import attname, field_value, merge_snapshot_build
 from .validation import MergePlan, describe, merge_plan_validate
 
+# Stored in the Turn Off history (TurnOffEvent.comment): English, never translated.
 TURN_OFF_COMMENT = "Parent's turn-off applied on merge."
 
 
@@ -37,9 +38,16 @@ class MergeResult:
 
 
 def _history(customer, *, actor, action, changes, note, now):
+    """One history entry; `note` is stored, so it is built under `stored_text()` (English)."""
     return history_record(
         customer=customer, actor=actor, source=HistorySource.MERGE, action=action, changes=changes, note=note, now=now
     )
+
+
+def stored_text():
+    """The language of the texts a merge stores (history notes): English, whatever the person's language. Labels
+    (relationships, fields) and `describe` are translatable texts; rendered inside this block they stay English."""
+    return translation.override("en")
 
 
 @transaction.atomic
@@ -81,7 +89,9 @@ def _suppressions_carry(plan: MergePlan, *, actor) -> list[str]:
             if key in carried:
                 continue
             suppression_add(customer=plan.parent, field=suppression.field, value=suppression.value, actor=actor)
-            carried[key] = f"{field_label(suppression.field)} {BY_KEY[suppression.field].display(suppression.value)}"
+            with stored_text():
+                label = f"{field_label(suppression.field)} {BY_KEY[suppression.field].display(suppression.value)}"
+            carried[key] = label
     return list(carried.values())
 
 
@@ -103,18 +113,14 @@ def _parent_fill(plan: MergePlan, snapshots: dict[int, dict], *, carried: list[s
         parent.version = F("version") + 1
         parent.save(update_fields=[attname(n) for n in filled] + [*STAMP_FIELDS, "version", "updated_at"])
         parent.refresh_from_db(fields=["version"])
-    relationships = "; ".join(
-        f"{describe(kid)} as {Relationship(plan.relationships[kid.pk]).label}" for kid in plan.children
-    )
-    _history(
-        parent,
-        actor=actor,
-        action=AuditAction.MERGE,
-        changes=changes,
-        note=f"Merged {len(plan.children)} file(s) into this customer: {relationships}."
-        + (f" Removed values kept removed: {', '.join(carried)}." if carried else ""),
-        now=now,
-    )
+    with stored_text():
+        relationships = "; ".join(
+            f"{describe(kid)} as {Relationship(plan.relationships[kid.pk]).label}" for kid in plan.children
+        )
+        note = f"Merged {len(plan.children)} file(s) into this customer: {relationships}." + (
+            f" Removed values kept removed: {', '.join(carried)}." if carried else ""
+        )
+    _history(parent, actor=actor, action=AuditAction.MERGE, changes=changes, note=note, now=now)
     return filled
 
 
@@ -168,11 +174,6 @@ def _child_attach(plan: MergePlan, kid: Customer, snapshot: dict, turn_off_chang
     )
     # The writer may have cleared the preferred method of a method it turned off.
     kid.refresh_from_db(fields=["version", "preferred_contact_method"])
-    _history(
-        kid,
-        actor=actor,
-        action=AuditAction.MERGE,
-        changes=changes,
-        note=f"Merged into {describe(plan.parent)} as {Relationship(relationship).label}.",
-        now=now,
-    )
+    with stored_text():
+        note = f"Merged into {describe(plan.parent)} as {Relationship(relationship).label}."
+    _history(kid, actor=actor, action=AuditAction.MERGE, changes=changes, note=note, now=now)

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from contacts.services.methods import contact_methods_restore
 from customers.audit import Change, raw_value
@@ -20,7 +21,7 @@ from customers.fields import BY_KEY, CONTACT_METHOD_PREFIX, field_label
 from customers.rules import preferred_method_without_value
 
 from ...models import AuditAction, ContactMethodKind, Customer, CustomerHistory, HistorySource
-from .merge import _history
+from .merge import _history, stored_text
 from .snapshot import (
     FILLABLE_FIELDS,
     SNAPSHOT_FIELDS,
@@ -33,6 +34,7 @@ from .snapshot import (
 )
 from .validation import MergeError, check_actor, describe, lock_customers
 
+# Stored in the Turn Off history (TurnOffEvent.comment): English, never translated.
 RESTORE_COMMENT = "Own setting restored on unmerge."
 
 
@@ -81,10 +83,12 @@ def customer_unmerge(*, child, take_back_fields=(), actor) -> Customer:
     child_id = child.pk if isinstance(child, Customer) else int(child)
     current = Customer.objects.filter(pk=child_id).values_list("merge_parent_id", flat=True).first()
     if current is None:
-        raise MergeError("This customer is not merged into another file.", code="not_child")
+        raise MergeError(gettext("This customer is not merged into another file."), code="not_child")
     locked = lock_customers([child_id, current])
     if child_id not in locked or locked[child_id].merge_parent_id != current:
-        raise MergeError("This customer was unmerged or changed meanwhile; nothing was changed.", code="not_child")
+        raise MergeError(
+            gettext("This customer was unmerged or changed meanwhile; nothing was changed."), code="not_child"
+        )
     child = locked[child_id]
     parent = locked[current]
     check_actor(actor, child.dealership_id)
@@ -94,8 +98,8 @@ def customer_unmerge(*, child, take_back_fields=(), actor) -> Customer:
     for name in take_back:
         if name not in available:
             raise MergeError(
-                f"{field_label(name) if name in FILLABLE_FIELDS else name} was not copied from this customer "
-                "or has changed on the parent since.",
+                gettext("%(field)s was not copied from this customer or has changed on the parent since.")
+                % {"field": field_label(name) if name in FILLABLE_FIELDS else name},
                 code="take_back",
             )
 
@@ -147,14 +151,9 @@ def _child_restore(child: Customer, parent: Customer, *, actor, now) -> None:
         comment=RESTORE_COMMENT,
         now=now,
     )
-    _history(
-        child,
-        actor=actor,
-        action=AuditAction.UNMERGE,
-        changes=changes,
-        note=f"Unmerged from {describe(parent)}.",
-        now=now,
-    )
+    with stored_text():
+        note = f"Unmerged from {describe(parent)}."
+    _history(child, actor=actor, action=AuditAction.UNMERGE, changes=changes, note=note, now=now)
 
 
 def _parent_take_back(parent: Customer, child: Customer, take_back: list[str], *, actor, now) -> None:
@@ -168,12 +167,7 @@ def _parent_take_back(parent: Customer, child: Customer, take_back: list[str], *
         parent.version = F("version") + 1
         parent.save(update_fields=[attname(n) for n in take_back] + [*STAMP_FIELDS, "version", "updated_at"])
         parent.refresh_from_db(fields=["version"])
-    took = f"; took back {', '.join(field_label(n) for n in take_back)}." if take_back else "."
-    _history(
-        parent,
-        actor=actor,
-        action=AuditAction.UNMERGE,
-        changes=changes,
-        note=f"Unmerged {describe(child)}{took}",
-        now=now,
-    )
+    with stored_text():
+        took = f"; took back {', '.join(str(field_label(n)) for n in take_back)}." if take_back else "."
+        note = f"Unmerged {describe(child)}{took}"
+    _history(parent, actor=actor, action=AuditAction.UNMERGE, changes=changes, note=note, now=now)

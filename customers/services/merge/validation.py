@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from customers.fields import field_label
 
@@ -31,13 +32,17 @@ class MergeError(ValidationError):
 
 
 def describe(customer: Customer) -> str:
-    """A customer as error messages and history notes name it."""
-    return f"{customer.display_name or '(no name)'} (DealerMine # {customer.dealermine_number_display})"
+    """A customer as messages and history notes name it, in the active language (the history notes are written
+    under English: merge.stored_text)."""
+    return gettext("%(name)s (DealerMine # %(number)s)") % {
+        "name": customer.display_name or gettext("(no name)"),
+        "number": customer.dealermine_number_display,
+    }
 
 
 def check_actor(actor, dealership_id) -> None:
     if actor is None or not dealerships_for_user(user=actor).filter(pk=dealership_id).exists():
-        raise MergeError("You do not work for this customer's store.", code="tenant")
+        raise MergeError(gettext("You do not work for this customer's store."), code="tenant")
 
 
 def lock_customers(ids) -> dict[int, Customer]:
@@ -73,16 +78,16 @@ def merge_plan_validate(*, parent, children, relationships, fill_fields, apply_t
     relationships = {int(k): v for k, v in (relationships or {}).items()}
     child_ids = [_pk(c) for c in children]
     if not child_ids:
-        raise MergeError("Pick at least one customer to merge.", code="no_children")
+        raise MergeError(gettext("Pick at least one customer to merge."), code="no_children")
     if len(set(child_ids)) != len(child_ids):
-        raise MergeError("A customer was picked twice.", code="repeat")
+        raise MergeError(gettext("A customer was picked twice."), code="repeat")
     parent_id = _pk(parent)
     if parent_id in child_ids:
-        raise MergeError("A customer cannot be merged into itself.", code="self")
+        raise MergeError(gettext("A customer cannot be merged into itself."), code="self")
 
     locked = lock_customers([parent_id, *child_ids])
     if parent_id not in locked or any(pk not in locked for pk in child_ids):
-        raise MergeError("A customer to merge no longer exists.", code="missing")
+        raise MergeError(gettext("A customer to merge no longer exists."), code="missing")
     parent = locked[parent_id]
     kids = [locked[pk] for pk in child_ids]
     check_actor(actor, parent.dealership_id)
@@ -90,21 +95,32 @@ def merge_plan_validate(*, parent, children, relationships, fill_fields, apply_t
 
     for pk in apply_turn_offs:
         if pk not in locked or pk == parent_id:
-            raise MergeError("Turn-offs can only be applied to customers being merged.", code="turn_offs")
+            raise MergeError(gettext("Turn-offs can only be applied to customers being merged."), code="turn_offs")
         if relationships[pk] == Relationship.DUPLICATE:
-            raise MergeError("Duplicates follow the parent's contact methods already.", code="turn_offs")
+            raise MergeError(gettext("Duplicates follow the parent's contact methods already."), code="turn_offs")
 
     fills = {}
     for name, source_id in fill_fields.items():
         if name not in FILLABLE_FIELDS:
-            raise MergeError(f"{name} cannot be filled from a merged file.", code="fill_field")
+            raise MergeError(
+                gettext("%(field)s cannot be filled from a merged file.") % {"field": name}, code="fill_field"
+            )
         source_id = int(source_id)
         if source_id not in child_ids:
-            raise MergeError(f"{field_label(name)} can only be filled from a customer being merged.", code="fill")
+            raise MergeError(
+                gettext("%(field)s can only be filled from a customer being merged.") % {"field": field_label(name)},
+                code="fill",
+            )
         if not is_empty(field_value(parent, name)):
-            raise MergeError(f"The parent already has a {field_label(name)}.", code="fill_not_empty")
+            raise MergeError(
+                gettext("The parent already has a %(field)s.") % {"field": field_label(name)}, code="fill_not_empty"
+            )
         if is_empty(field_value(locked[source_id], name)):
-            raise MergeError(f"{describe(locked[source_id])} has no {field_label(name)}.", code="fill_empty")
+            raise MergeError(
+                gettext("%(customer)s has no %(field)s.")
+                % {"customer": describe(locked[source_id]), "field": field_label(name)},
+                code="fill_empty",
+            )
         fills[name] = locked[source_id]
     return MergePlan(
         parent=parent,
@@ -119,7 +135,8 @@ def _check_family(parent: Customer, kids: list[Customer], relationships: dict[in
     """One level only: the parent is no child, a child is no parent and not merged elsewhere; one store."""
     if parent.merge_parent_id is not None:
         raise MergeError(
-            f"{describe(parent)} is itself merged into another file; merge into that parent instead.",
+            gettext("%(customer)s is itself merged into another file; merge into that parent instead.")
+            % {"customer": describe(parent)},
             code="parent_is_child",
         )
     parents_with_children = set(
@@ -127,12 +144,20 @@ def _check_family(parent: Customer, kids: list[Customer], relationships: dict[in
     )
     for kid in kids:
         if kid.dealership_id != parent.dealership_id:
-            raise MergeError(f"{describe(kid)} belongs to another store.", code="other_store")
+            raise MergeError(
+                gettext("%(customer)s belongs to another store.") % {"customer": describe(kid)}, code="other_store"
+            )
         if kid.merge_parent_id is not None:
-            raise MergeError(f"{describe(kid)} is already merged into another file.", code="already_child")
+            raise MergeError(
+                gettext("%(customer)s is already merged into another file.") % {"customer": describe(kid)},
+                code="already_child",
+            )
         if kid.pk in parents_with_children:
             raise MergeError(
-                f"{describe(kid)} has merged files of its own; unmerge them first.", code="child_is_parent"
+                gettext("%(customer)s has merged files of its own; unmerge them first.") % {"customer": describe(kid)},
+                code="child_is_parent",
             )
         if relationships.get(kid.pk) not in MERGE_RELATIONSHIPS:
-            raise MergeError(f"Choose a relationship for {describe(kid)}.", code="relationship")
+            raise MergeError(
+                gettext("Choose a relationship for %(customer)s.") % {"customer": describe(kid)}, code="relationship"
+            )

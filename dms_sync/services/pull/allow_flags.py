@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext_noop
+
 from contacts.models import ContactMethod
 from contacts.services.methods import MethodSwitch, contact_methods_switch_bulk
 from customers.audit import Change, Conflict
@@ -34,7 +36,8 @@ def dms_turn_off_reason() -> TurnOffReason:
     reason, _ = TurnOffReason.objects.get_or_create(
         dealership=None,
         code=DMS_REASON_CODE,
-        defaults={"label": "Turned off in the DMS", "applies_to_contact_method": True},
+        # Stored in English, shown in the reader's language (TurnOffReason.display_label).
+        defaults={"label": gettext_noop("Turned off in the DMS"), "applies_to_contact_method": True},
     )
     return reason
 
