@@ -1,10 +1,15 @@
 #!/usr/bin/env python
-"""`make screenshots`: PNGs of demo profiles, New customer, Call Select and Contact History, in docs/screenshots/
+"""`make screenshots`: PNGs of the main screens in English and French, and a few variants, in docs/screenshots/
 
 Loads the demo data into a throwaway SQLite database (never your db.sqlite3), adds a little showcase data
-that the demo does not generate (a merge family, DMS remove requests, an inquiry) to that throwaway
-database only, serves it with `runserver` on a free loopback port, logs in as `coordinator` and captures
-each profile at 1280x800 with Playwright driving the system Chromium (/usr/bin/chromium).
+that the demo does not generate (a merge family, duplicate files to merge, DMS remove requests, an inquiry) to
+that throwaway database only, serves it with `runserver` on a free loopback port and captures each screen at
+1280x800 with Playwright driving the system Chromium (/usr/bin/chromium), signed in as `coordinator`.
+
+Each main screen (MAIN_SCREENS) is captured twice: in English as NAME.png and in Canadian French as
+NAME-fr.png. The language comes from the browser (Accept-Language en-US or fr-CA, as a new user's does); the
+coordinator's saved language choice is never touched. The variants (tooltip, narrow, the other profiles, sales)
+are English only. The French catalogue must be compiled first (`make screenshots` does it).
 
 Usage: python scripts/screenshots.py [--out docs/screenshots] [--customers-per-store 300] [--keep-db]
 """
@@ -29,6 +34,30 @@ from tests.support.browser import CHROMIUM_PATH as CHROMIUM  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 800}
 NARROW = {"width": 390, "height": 844}
+# The browser's language for each pass, and the file name suffix of its screens.
+LANGUAGES = [("en", "en-US", ""), ("fr-ca", "fr-CA", "-fr")]
+# Captured in every language (English without a suffix, French with -fr); the README shows each pair.
+MAIN_SCREENS = [
+    "login",
+    "profile-ca-reynolds-showroom",
+    "customer-information",
+    "new-customer",
+    "new-customer-identity-check",
+    "search-results",
+    "call-select",
+    "contact-history",
+    "merge",
+    "bounce-report",
+]
+# English only.
+VARIANTS = [
+    "profile-tooltip",
+    "profile-us",
+    "profile-prospect",
+    "profile-inactive",
+    "profile-narrow",
+    "sales-breakdown",
+]
 
 
 def free_port() -> int:
@@ -165,11 +194,40 @@ def pick_and_stage() -> dict:
         .order_by("-n", "pk")
         .first()
     )
+    # Duplicate files for the Merge screen (not the profile's customer): the DMS sent the same person twice
+    # (same cell phone, name and postal code) and a spouse shares the email.
+    free = (
+        people.filter(dealership=ca.dealership, merge_parent__isnull=True, merge_children__isnull=True)
+        .exclude(pk=ca.pk)
+        .exclude(cell_phone="")
+        .exclude(email1="")
+        .order_by("-pk")
+    )
+    keeper, twin, spouse = free[0], free[1], free[2]
+    Customer.objects.filter(pk=twin.pk).update(
+        first_name=keeper.first_name,
+        last_name=keeper.last_name,
+        cell_phone=keeper.cell_phone,
+        postal_code=keeper.postal_code,
+        city=keeper.city,
+        email1="",
+    )
+    Customer.objects.filter(pk=spouse.pk).update(last_name=keeper.last_name, email1=keeper.email1)
+    bounces = EmailBounce.objects.filter(dealership=ca.dealership).order_by("bounced_at")
     return {
-        "profile-ca-reynolds-showroom": ca.pk,
-        "profile-us": us.pk,
-        "profile-prospect": prospect.pk,
-        "profile-inactive": inactive.pk,
+        "profiles": {
+            "profile-ca-reynolds-showroom": ca.pk,
+            "profile-us": us.pk,
+            "profile-prospect": prospect.pk,
+            "profile-inactive": inactive.pk,
+        },
+        "merge": {"parent": keeper.pk, "duplicate": twin.pk, "spouse": spouse.pk},
+        "search": keeper.last_name,
+        "bounces": {
+            "dealership": ca.dealership_id,
+            "date_from": f"{bounces.first().bounced_at:%Y-%m-%d}",
+            "date_to": f"{bounces.last().bounced_at:%Y-%m-%d}",
+        },
     }
 
 
@@ -184,47 +242,93 @@ def wait_for(url: str, timeout: float = 60) -> None:
     raise SystemExit(f"The server at {url} did not come up.")
 
 
-def capture(base: str, targets: dict, out: Path, new_customer: dict) -> list[Path]:
+def shot(page, out: Path, name: str, **kwargs) -> Path:
+    path = out / f"{name}.png"
+    page.screenshot(path=str(path), **kwargs)
+    return path
+
+
+def goto(page, url: str, language: str) -> None:
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    shown = page.get_attribute("html", "lang")
+    if shown != language:
+        raise SystemExit(f"{url} is in {shown!r}, expected {language!r} (is the French catalogue compiled?)")
+
+
+def capture(base: str, staged: dict, out: Path, new_customer: dict) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     written = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport=VIEWPORT)
-        page.goto(f"{base}/login/")
-        page.fill("input[name=username]", "coordinator")
-        page.fill("input[name=password]", "coordinator")
-        page.click("button[type=submit], input[type=submit]")
-        page.wait_for_load_state("networkidle")
-        for name, pk in targets.items():
-            page.goto(f"{base}/customers/{pk}/")
-            page.wait_for_load_state("networkidle")
-            path = out / f"{name}.png"
-            page.screenshot(path=str(path))
-            written.append(path)
-            if name == "profile-ca-reynolds-showroom":
-                page.hover("[data-dm=preferred-star]")
-                page.wait_for_selector(".tooltip.show")
-                page.wait_for_timeout(400)  # let the fade-in finish
-                path = out / "profile-tooltip.png"
-                page.screenshot(path=str(path), clip={"x": 0, "y": 60, "width": 860, "height": 560})
-                written.append(path)
-        ca = targets["profile-ca-reynolds-showroom"]
-        page.set_viewport_size(NARROW)
-        page.goto(f"{base}/customers/{ca}/")
-        page.wait_for_load_state("networkidle")
-        path = out / "profile-narrow.png"
-        page.screenshot(path=str(path), full_page=True)
-        written.append(path)
-        page.set_viewport_size(VIEWPORT)
-        page.goto(f"{base}/customers/{ca}/sales/")
-        page.wait_for_load_state("networkidle")
-        path = out / "sales-breakdown.png"
-        page.screenshot(path=str(path))
-        written.append(path)
-        written += capture_new_customer(page, base, out, new_customer)
-        written += capture_contacts(page, base, out, new_customer["contacted"])
+        for language, locale, suffix in LANGUAGES:
+            # A fresh context per language: its own cookies and session, and the browser's Accept-Language.
+            # (Date fields keep Chromium's mm/dd/yyyy: Debian's chromium ships the en-US locale files only.)
+            context = browser.new_context(viewport=VIEWPORT, locale=locale)
+            page = context.new_page()
+            written += capture_main(page, base, out, staged, new_customer, language, suffix)
+            if not suffix:
+                written += capture_variants(page, base, out, staged, language)
+            context.close()
         browser.close()
+    return written
+
+
+def capture_main(page, base: str, out: Path, staged: dict, new_customer: dict, language: str, suffix: str):
+    """The main screens in the browser's language, each saved as NAME{suffix}.png."""
+    written = []
+    goto(page, f"{base}/login/", language)
+    written.append(shot(page, out, f"login{suffix}"))
+    page.fill("input[name=username]", "coordinator")
+    page.fill("input[name=password]", "coordinator")
+    page.click("main form button[type=submit]")  # not the nav's language switch
+    page.wait_for_load_state("networkidle")
+    ca = staged["profiles"]["profile-ca-reynolds-showroom"]
+    goto(page, f"{base}/customers/{ca}/", language)
+    written.append(shot(page, out, f"profile-ca-reynolds-showroom{suffix}"))
+    goto(page, f"{base}/customers/{ca}/edit/", language)
+    written.append(shot(page, out, f"customer-information{suffix}"))
+    written += capture_new_customer(page, base, out, new_customer, language, suffix)
+    goto(page, f"{base}/customers/search/?q={staged['search']}", language)
+    written.append(shot(page, out, f"search-results{suffix}"))
+    written += capture_contacts(page, base, out, new_customer["contacted"], language, suffix)
+    merge = staged["merge"]
+    goto(page, f"{base}/customers/{merge['parent']}/merge/?children={merge['duplicate']}", language)
+    page.check(f"#child-{merge['spouse']}")
+    page.select_option(f"#rel-{merge['spouse']}", "spouse")
+    page.evaluate("document.activeElement.blur()")
+    written.append(shot(page, out, f"merge{suffix}"))
+    b = staged["bounces"]
+    goto(
+        page,
+        f"{base}/reports/bounces/?dealership={b['dealership']}&date_from={b['date_from']}&date_to={b['date_to']}",
+        language,
+    )
+    written.append(shot(page, out, f"bounce-report{suffix}"))
+    return written
+
+
+def capture_variants(page, base: str, out: Path, staged: dict, language: str) -> list[Path]:
+    """English only: the preferred-method tooltip, the other kinds of profile, a phone-width profile, Sales."""
+    written = []
+    profiles = staged["profiles"]
+    ca = profiles["profile-ca-reynolds-showroom"]
+    goto(page, f"{base}/customers/{ca}/", language)
+    page.hover("[data-dm=preferred-star]")
+    page.wait_for_selector(".tooltip.show")
+    page.wait_for_timeout(400)  # let the fade-in finish
+    written.append(shot(page, out, "profile-tooltip", clip={"x": 0, "y": 60, "width": 860, "height": 560}))
+    page.mouse.move(0, 0)
+    for name in ("profile-us", "profile-prospect", "profile-inactive"):
+        goto(page, f"{base}/customers/{profiles[name]}/", language)
+        written.append(shot(page, out, name))
+    page.set_viewport_size(NARROW)
+    goto(page, f"{base}/customers/{ca}/", language)
+    written.append(shot(page, out, "profile-narrow", full_page=True))
+    page.set_viewport_size(VIEWPORT)
+    goto(page, f"{base}/customers/{ca}/sales/", language)
+    written.append(shot(page, out, "sales-breakdown"))
     return written
 
 
@@ -256,29 +360,24 @@ def new_customer_example() -> dict:
     }
 
 
-def capture_contacts(page, base: str, out: Path, contacted: int) -> list[Path]:
+def capture_contacts(page, base: str, out: Path, contacted: int, language: str, suffix: str) -> list[Path]:
     """Call Select as a work list (today's list of the first store, why each is due, local time, log a call) and
     a customer's Contact History."""
     written = []
-    page.goto(f"{base}/call-select/")
-    page.get_by_role("button", name="Select", exact=True).click()
+    goto(page, f"{base}/call-select/", language)
+    page.click("main form.dm-no-print button[type=submit]")  # Select (Sélectionner)
     page.wait_for_load_state("networkidle")
-    path = out / "call-select.png"
-    page.screenshot(path=str(path))
-    written.append(path)
-    page.goto(f"{base}/customers/{contacted}/contacts/")
-    page.wait_for_load_state("networkidle")
-    path = out / "contact-history.png"
-    page.screenshot(path=str(path))
-    written.append(path)
+    written.append(shot(page, out, f"call-select{suffix}"))
+    goto(page, f"{base}/customers/{contacted}/contacts/", language)
+    written.append(shot(page, out, f"contact-history{suffix}"))
     return written
 
 
-def capture_new_customer(page, base: str, out: Path, existing: dict) -> list[Path]:
+def capture_new_customer(page, base: str, out: Path, existing: dict, language: str, suffix: str) -> list[Path]:
     """New customer: the form pre-filled from a search that found nobody, then the identity check stopping a
     second file with the phone of a demo customer (the throwaway database only)."""
     written = []
-    page.goto(f"{base}/customers/new/?q=416-555-0177")
+    goto(page, f"{base}/customers/new/?q=416-555-0177", language)
     if page.locator("#store-step").count():
         page.get_by_label("Maple Ridge Toyota").check()
         page.click("#store-continue")
@@ -291,9 +390,7 @@ def capture_new_customer(page, base: str, out: Path, existing: dict) -> list[Pat
     page.press("#id_postal_code", "Tab")
     page.wait_for_selector("#identity-clear")
     page.wait_for_timeout(300)
-    path = out / "new-customer.png"
-    page.screenshot(path=str(path), full_page=True)
-    written.append(path)
+    written.append(shot(page, out, f"new-customer{suffix}", full_page=True))
     page.fill("#id_cell_phone", existing["cell_phone"])
     page.fill("#id_first_name", existing["first_name"])
     page.fill("#id_last_name", existing["last_name"])
@@ -301,9 +398,7 @@ def capture_new_customer(page, base: str, out: Path, existing: dict) -> list[Pat
     page.wait_for_selector("#identity-alert")
     page.locator("#identity-check").scroll_into_view_if_needed()
     page.wait_for_timeout(300)
-    path = out / "new-customer-identity-check.png"
-    page.screenshot(path=str(path))
-    written.append(path)
+    written.append(shot(page, out, f"new-customer-identity-check{suffix}"))
     return written
 
 
@@ -331,7 +426,7 @@ def main() -> None:
         manage("migrate", "--noinput", "-v0", env=env)
         manage("load_demo", "--customers-per-store", str(args.customers_per_store), env=env)
         os.environ.update(env)
-        targets = pick_and_stage()
+        staged = pick_and_stage()
         port = free_port()
         server = subprocess.Popen(  # noqa: S603
             [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
@@ -342,8 +437,13 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/login/")
-        for path in capture(base, targets, out, new_customer_example()):
+        written = capture(base, staged, out, new_customer_example())
+        for path in written:
             print(f"  wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+        expected = {f"{name}{suffix}.png" for name in MAIN_SCREENS for _, _, suffix in LANGUAGES}
+        missing = (expected | {f"{name}.png" for name in VARIANTS}) - {path.name for path in written}
+        if missing:
+            raise SystemExit(f"Not captured: {', '.join(sorted(missing))}")
     finally:
         if server is not None:
             server.terminate()
