@@ -167,6 +167,7 @@ def customer_edit_view(request, pk):
         messages.error(request, gettext("Nothing was saved: correct the fields marked below."))
         return render(request, "customers/edit.html", _edit_context(request, customer, form=form), status=400)
     before = customer.version
+    had = {name: getattr(customer, name) for name in REMOVABLE_FIELDS}
     try:
         updated = customer_update(
             customer=customer,
@@ -186,6 +187,17 @@ def customer_edit_view(request, pk):
         messages.info(request, gettext("No changes to save."))
     else:
         messages.success(request, gettext("Customer information saved."))
+        cleared = [field_label(name) for name, value in had.items() if value and not getattr(updated, name)]
+        if cleared:
+            # Say which of the two happened: a value blanked by hand is cleared, not removed for good (the X).
+            messages.warning(
+                request,
+                gettext(
+                    "Cleared, not removed for good: %(fields)s. The DMS may send it again; only the X removes a "
+                    "phone or email for good."
+                )
+                % {"fields": ", ".join(cleared)},
+            )
     return redirect(_edit_url(customer))
 
 

@@ -616,3 +616,18 @@ def test_edit_page_wires_the_script_and_lookup(client_for, coordinator, us_custo
     assert re.search(r'data-postal-url="/postal-codes/lookup"', html)
     assert "js/edit.js" in html
     assert 'form="verify-form"' in html
+
+
+@pytest.mark.django_db
+def test_a_value_blanked_by_hand_is_said_to_be_cleared_not_removed_for_good(client_for, coordinator, us_customer):
+    us_customer.cell_phone, us_customer.email2 = "+13135550177", "second@example.com"
+    us_customer.save()
+    client = client_for(coordinator)
+    page = client.get(edit_url(us_customer)).content.decode()
+    assert 'data-blank-note="cell_phone"' in page and 'data-blank-note="email2"' in page
+    response = client.post(edit_url(us_customer), form_data(client, us_customer, cell_phone="", email2=""), follow=True)
+    shown_messages = [str(m) for m in response.context["messages"]]
+    assert any(m.startswith("Cleared, not removed for good: Cell, Email 2.") for m in shown_messages), shown_messages
+    us_customer.refresh_from_db()
+    assert us_customer.cell_phone == "" and us_customer.email2 == ""
+    assert not Suppression.objects.filter(customer=us_customer).exists()  # only the X removes for good
