@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-from django import forms
 from django.urls import reverse
 
 from contacts.models import ContactMethod
@@ -21,34 +20,10 @@ from tests.customers.factories import (
     VerificationStampFactory,
 )
 from tests.dms_sync.factories import SuppressionFactory
+from tests.support.edit_form import edit_url, form_data
 from tests.support.history import shown
 
 JSON = {"HTTP_X_REQUESTED_WITH": "fetch", "HTTP_ACCEPT": "application/json"}
-
-
-def edit_url(customer):
-    return reverse("customers:edit", args=[customer.pk])
-
-
-def form_data(client, customer, **changes):
-    """The form as the page renders it (initial values + hidden version/original), with changes applied."""
-    response = client.get(edit_url(customer))
-    assert response.status_code == 200
-    form = response.context["form"]
-    data = {}
-    for name, bound in form.fields.items():
-        value = form[name].value()
-        if isinstance(bound.widget, forms.CheckboxInput):
-            if value:
-                data[name] = "on"
-            continue
-        data[name] = "" if value is None else str(value)
-    for name, value in changes.items():
-        if value is None:
-            data.pop(name, None)
-        else:
-            data[name] = value
-    return data
 
 
 @pytest.mark.django_db

@@ -9,7 +9,6 @@ Codes used (known offline): V6B 1A1 Vancouver BC, K1A 0B1 Ottawa ON, K0A 0A1 rur
 import re
 
 import pytest
-from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -17,28 +16,10 @@ from customers.models import Customer, CustomerHistory
 from customers.postal import postal_place_fill, postal_same, state_code
 from customers.services.customer import customer_update
 from tests.customers.factories import CustomerFactory, MembershipFactory, UserFactory
+from tests.support.edit_form import edit_url, form_data
 from tests.support.history import shown
 
 PLACE = ("postal_code", "city", "state", "county", "country")
-
-
-def edit_url(customer):
-    return reverse("customers:edit", args=[customer.pk])
-
-
-def form_data(client, customer, **changes):
-    """The edit form as the page renders it, with `changes` applied."""
-    form = client.get(edit_url(customer)).context["form"]
-    data = {}
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if isinstance(field.widget, forms.CheckboxInput):
-            if value:
-                data[name] = "on"
-            continue
-        data[name] = "" if value is None else str(value)
-    data.update(changes)
-    return data
 
 
 def place(customer):
