@@ -12,9 +12,10 @@ has come (store date), whatever the recycle days say - those come first, oldest 
 
 Everything is decided in one SQL query (EXISTS / NOT EXISTS subqueries and one join on the customer's latest
 contact for the type, scoped to the user's stores inside the same query) so the list scales to a million
-customers; the call backs due and the rest of the page come from it as two ordered parts of one UNION ALL on
-PostgreSQL (`_due_page`). The store and its calling rules come with the form's list of the user's stores
-(`call_select_stores`; a query of its own, 404 when not one of them, when called without it) and each row brings
+customers; the call backs due and the rest of the page come from it as ordered parts of one UNION ALL on
+PostgreSQL, each walking an index (`_due_page`). The store and its calling rules come with the form's list of
+the user's stores (`call_select_stores`; a query of its own, 404 when not one of them, when called without it)
+and each row brings
 its vehicle (on PostgreSQL a "SET LOCAL jit = off" precedes the list; see _without_jit). The rows (best phone, why
 due, local time) are built from what the query returned (contacts.selectors.call_select_rows).
 
@@ -208,9 +209,10 @@ def _call_back_due(*, today) -> Q:
     return Q(cs_last__result=ContactResult.CALL_BACK, cs_last__call_back_on__lte=today)
 
 
-def _recycled(*, cutoff) -> Q:
-    """Never contacted for the type, or the latest contact (not a call back) is older than the recycle days."""
-    return Q(cs_last__isnull=True) | Q(cs_last__result__in=_RECYCLED_RESULTS, cs_last__contacted_at__lt=cutoff)
+def _contacted_recycled(*, cutoff) -> Q:
+    """The latest contact for the type (not a call back) is older than the recycle days (the never contacted for
+    the type are due too: `_due_page` adds them)."""
+    return Q(cs_last__result__in=_RECYCLED_RESULTS, cs_last__contacted_at__lt=cutoff)
 
 
 def _vehicle_of(data, customer) -> Vehicle | None:
@@ -278,27 +280,36 @@ def _eligible(*, user, dealership_id: int, contact_type: str, filters: dict, now
     return qs
 
 
-def _due_page(eligible, *, call_back_due: Q, recycled: Q, sort: str, limit: int) -> list[Customer]:
+def _due_page(eligible, *, call_back_due: Q, contacted_recycled: Q, sort: str, limit: int) -> list[Customer]:
     """The page of due customers in one query: the call backs due first (oldest date first), then the rest in the
-    chosen order, then by name.
+    chosen order (customers without its value last), then by name.
 
-    On PostgreSQL it is a UNION ALL of the two parts, each ordered and limited on its own, so the rest walks
-    the index of its sort and stops after `limit` rows. One ORDER BY that put the call backs first made
-    PostgreSQL check and sort every customer of the store instead (200,000 customers: 1.7-2.2 s against 0.1 s
-    for the union's parts). SQLite cannot order or limit the parts of a compound query; the embedded database
-    gets the one ORDER BY (its stores are small).
+    On PostgreSQL it is a UNION ALL of parts, each ordered and limited on its own so it walks an index and stops
+    after `limit` rows: the call backs (lastcontact_call_back_idx), then the rest by star rating (customers 0003
+    and 0013), by last RO date, or - for the recycle date - the customers contacted for the type by their last
+    contact, then the never contacted by name (customers 0013). One ORDER BY over the whole store made PostgreSQL
+    check and sort every customer instead (100,000-200,000 customers: 1.5-2.2 s against 0.1-0.15 s); the last
+    RO date has no such index yet (a correlated subquery: issue 21). SQLite cannot order or limit the parts of a
+    compound query; the embedded database gets the one ORDER BY (its stores are small).
     """
     field, descending = _SORT_KEYS[sort]
     key = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
     by_name = ("last_name", "first_name", "pk")
+    never_contacted = Q(cs_last__isnull=True)
     if connection.features.supports_slicing_ordering_in_compound:
         call_backs = eligible.filter(call_back_due).annotate(cs_part=Value(0))
-        call_backs = call_backs.order_by("cs_call_back_on", key, *by_name)
-        rest = eligible.filter(recycled).annotate(cs_part=Value(1)).order_by(key, *by_name)
-        page = call_backs[:limit].union(rest[:limit], all=True).order_by("cs_part", "cs_call_back_on", key, *by_name)
+        parts = [call_backs.order_by("cs_call_back_on", key, *by_name)]
+        if field == "cs_last_contact_at":
+            parts.append(eligible.filter(contacted_recycled).annotate(cs_part=Value(1)).order_by(key, *by_name))
+            parts.append(eligible.filter(never_contacted).annotate(cs_part=Value(2)).order_by(*by_name))
+        else:
+            rest = eligible.filter(contacted_recycled | never_contacted).annotate(cs_part=Value(1))
+            parts.append(rest.order_by(key, *by_name))
+        first, *others = [part[:limit] for part in parts]
+        page = first.union(*others, all=True).order_by("cs_part", "cs_call_back_on", key, *by_name)
         return list(page[:limit])
     part = Case(When(call_back_due, then=Value(0)), default=Value(1))
-    page = eligible.filter(call_back_due | recycled).annotate(cs_part=part)
+    page = eligible.filter(call_back_due | contacted_recycled | never_contacted).annotate(cs_part=part)
     return list(page.order_by("cs_part", "cs_call_back_on", key, *by_name)[:limit])
 
 
@@ -341,7 +352,7 @@ def call_select_list(
         customers = _due_page(
             eligible,
             call_back_due=_call_back_due(today=now.astimezone(store_zone).date()),
-            recycled=_recycled(cutoff=recycle_cutoff(days=days, now=now)),
+            contacted_recycled=_contacted_recycled(cutoff=recycle_cutoff(days=days, now=now)),
             sort=sort,
             limit=limit,
         )
