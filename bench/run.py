@@ -37,7 +37,7 @@ django.setup()
 from bench.common import RESULTS, ROOT, Databases, machine, pg_reachable, run_child, summary  # noqa: E402
 from bench.extracts import extracts_make  # noqa: E402
 
-IMPORTERS = ["ours", "naive", "iex", "copy"]
+IMPORTERS = ["ours", "naive", "iex", "copy", "copy_indexed"]
 SLOW = {"naive", "iex"}
 SIZES = (2_000, 10_000, 100_000, 1_000_000)
 
@@ -59,7 +59,7 @@ def bench_import(cfg, dbs: Databases, work: Path, log) -> dict:
         repeats = cfg.repeats if size <= 10_000 else 1
         for backend in cfg.backends:
             for importer in IMPORTERS:
-                if importer == "copy" and backend != "postgresql":
+                if importer.startswith("copy") and backend != "postgresql":
                     continue
                 if importer in SLOW and size not in slow_sizes:
                     continue
