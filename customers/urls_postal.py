@@ -1,9 +1,9 @@
 from django.urls import path
 
-from .views import edit
+from .views import postal
 
 app_name = "postal"
 
 urlpatterns = [
-    path("lookup", edit.postal_lookup_view, name="lookup"),
+    path("lookup", postal.postal_lookup_view, name="lookup"),
 ]

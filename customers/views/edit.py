@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts.services.method_screen import contact_method_set, customer_preferred_method_set
 
@@ -31,7 +31,6 @@ from ..forms import (
 )
 from ..models import Association
 from ..phones import phone_display
-from ..postal import postal_guess_country, postal_lookup, postal_normalize
 from ..selectors.edit import (
     CANDIDATE_LIMIT,
     VIN_TYPES,
@@ -375,36 +374,3 @@ def association_remove_view(request, pk, association_pk):
     association_remove(association=association, actor=request.user)
     messages.success(request, gettext("Association removed."))
     return redirect(_edit_url(customer, "#associations"))
-
-
-@require_GET
-def postal_lookup_view(request):
-    """GET /postal-codes/lookup?code=...&country=... -> city/state/county/country from offline data."""
-    code = request.GET.get("code", "")[:40]
-    country = request.GET.get("country", "")[:2].upper()
-    result = postal_lookup(code, country)
-    if result:
-        return JsonResponse({"found": True, **result})
-    try:
-        normalized = postal_normalize(code, postal_guess_country(code) or country or None)
-    except ValidationError as exc:
-        return JsonResponse({"found": False, "postal_code": "", "message": _first_message(exc)})
-    if not normalized:
-        return JsonResponse({"found": False, "postal_code": "", "message": gettext("Enter a postal or ZIP code.")})
-    return JsonResponse(
-        {
-            "found": False,
-            "postal_code": normalized,
-            "message": gettext(
-                "%(code)s is not in the postal data; %(city)s, %(state)s, %(county)s and %(country)s were left as "
-                "they are."
-            )
-            % {
-                "code": normalized,
-                "city": field_label("city"),
-                "state": field_label("state"),
-                "county": field_label("county"),
-                "country": field_label("country"),
-            },
-        }
-    )
