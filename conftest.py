@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from tests.customers.factories import (
     CanadianDealershipFactory,
@@ -9,6 +10,15 @@ from tests.customers.factories import (
 )
 from tests.support.browser import chromium_page
 from tests.support.services import require_chromium
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request through the test client leaves the language it
+    activated on the thread (LocaleMiddleware does not reset it), which made a later test read French labels."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -16,6 +17,7 @@ from .models import (
     Vehicle,
     VehicleContactType,
 )
+from .services.repair_orders import customer_last_ro_dates_refresh
 
 admin.site.site_header = _("DealerMine administration")
 admin.site.site_title = _("DealerMine admin")
@@ -123,7 +125,7 @@ class CustomerAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["dealership"]
     raw_id_fields = ["merge_parent", "preferred_advisor", "entered_by", "inactivated_by"]
-    readonly_fields = ["version", "created_at", "updated_at", "dms_row_hash", "dms_last_change_date"]
+    readonly_fields = ["version", "created_at", "updated_at", "dms_row_hash", "dms_last_change_date", "last_ro_date"]
     inlines = [VehicleInline]
     show_full_result_count = False
 
@@ -167,11 +169,31 @@ class AssociationAdmin(admin.ModelAdmin):
 
 @admin.register(RepairOrder)
 class RepairOrderAdmin(admin.ModelAdmin):
+    """Repair orders come from the DMS; an admin's correction here keeps the customers' last RO date (before and
+    after a move to another customer) in step, as the nightly pull does."""
+
     list_display = ["ro_number", "customer", "vin", "closed_date", "labour_sale", "parts_sale"]
     search_fields = ["ro_number", "vin"]
     raw_id_fields = ["customer"]
     list_filter = ["dealership"]
     show_full_result_count = False
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        before = RepairOrder.objects.filter(pk=obj.pk).values_list("customer_id", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        customer_last_ro_dates_refresh(customer_ids=[before, obj.customer_id])
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        customer_last_ro_dates_refresh(customer_ids=[obj.customer_id])
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        customer_ids = list(queryset.values_list("customer_id", flat=True))
+        super().delete_queryset(request, queryset)
+        customer_last_ro_dates_refresh(customer_ids=customer_ids)
 
 
 @admin.register(TurnOffEvent)

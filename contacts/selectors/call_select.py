@@ -56,7 +56,6 @@ from customers.models import (
     CustomerStatus,
     Dealership,
     Relationship,
-    RepairOrder,
     Vehicle,
     VehicleContactType,
     VinContactType,
@@ -89,8 +88,8 @@ SORTS = {
 _SORT_KEYS = {
     SORT_STAR_DESC: ("star_rating", True),
     SORT_STAR_ASC: ("star_rating", False),
-    SORT_RO_DESC: ("cs_last_ro_date", True),
-    SORT_RO_ASC: ("cs_last_ro_date", False),
+    SORT_RO_DESC: ("last_ro_date", True),
+    SORT_RO_ASC: ("last_ro_date", False),
     # The recycle date is the last contact for the type + the store's days for it, the same days for the whole
     # list: ordering by the last contact orders by the recycle date.
     SORT_RECYCLE_ASC: ("cs_last_contact_at", False),
@@ -258,11 +257,6 @@ def _eligible(*, user, dealership_id: int, contact_type: str, filters: dict, now
             cs_last_contact_at=F("cs_last__contacted_at"),
             cs_last_result=F("cs_last__result"),
             cs_call_back_on=F("cs_last__call_back_on"),
-            cs_last_ro_date=Subquery(
-                RepairOrder.objects.filter(customer=OuterRef("pk"), closed_date__isnull=False)
-                .order_by("-closed_date")
-                .values("closed_date")[:1]
-            ),
             **{
                 name: ExpressionWrapper(condition, output_field=BooleanField())
                 for name, condition in conditions.items()
@@ -286,10 +280,10 @@ def _due_page(eligible, *, call_back_due: Q, contacted_recycled: Q, sort: str, l
 
     On PostgreSQL it is a UNION ALL of parts, each ordered and limited on its own so it walks an index and stops
     after `limit` rows: the call backs (lastcontact_call_back_idx), then the rest by star rating (customers 0003
-    and 0013), by last RO date, or - for the recycle date - the customers contacted for the type by their last
-    contact, then the never contacted by name (customers 0013). One ORDER BY over the whole store made PostgreSQL
-    check and sort every customer instead (100,000-200,000 customers: 1.5-2.2 s against 0.1-0.15 s); the last
-    RO date has no such index yet (a correlated subquery: issue 21). SQLite cannot order or limit the parts of a
+    and 0013), by the stored last RO date (customers 0014), or - for the recycle date - the customers contacted
+    for the type by their last contact, then the never contacted by name (customers 0013). One ORDER BY over the
+    whole store made PostgreSQL check and sort every customer instead (100,000-200,000 customers: 1.5-2.2 s
+    against 0.1-0.15 s). SQLite cannot order or limit the parts of a
     compound query; the embedded database gets the one ORDER BY (its stores are small).
     """
     field, descending = _SORT_KEYS[sort]

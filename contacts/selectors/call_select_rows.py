@@ -121,7 +121,7 @@ def row_build(
         email=email,
         is_preferred=bool(method) and method == customer.preferred_contact_method,
         contact_type=contact_type,
-        last_ro_date=customer.cs_last_ro_date,
+        last_ro_date=customer.last_ro_date,
         last_contact_at=last_at,
         last_contact_result=result,
         call_back_on=call_back_on,

@@ -153,6 +153,16 @@ class Customer(models.Model):
     activity_salesperson = models.CharField(max_length=120, blank=True)
     last_activity_date = models.DateField(null=True, blank=True)
     last_contact_date = models.DateField(null=True, blank=True)
+    last_ro_date = models.DateField(
+        _("Last RO date"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The newest closed date of the customer's repair orders, kept up to date whenever repair orders "
+            "are written. Call Select sorts by it."
+        ),
+    )
 
     merge_parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merge_children", db_index=False

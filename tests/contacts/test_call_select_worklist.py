@@ -15,8 +15,7 @@ from django.utils import timezone
 from contacts.models import ContactResult
 from contacts.selectors import call_select_list
 from contacts.services import contact_log_record, do_not_call_add
-from customers.models import RepairOrder
-from tests.customers.factories import CustomerFactory, VehicleFactory
+from tests.customers.factories import CustomerFactory, RepairOrderFactory, VehicleFactory
 
 URL = reverse("contacts:call_select")
 EXPORT = reverse("contacts:call_select_export")
@@ -30,11 +29,9 @@ def qualifying(store, **kwargs):
     return customer
 
 
-def ro(customer, closed, n=[0]):  # noqa: B006 - a counter for unique RO numbers
-    n[0] += 1
-    return RepairOrder.objects.create(
-        dealership=customer.dealership, customer=customer, ro_number=f"RO{n[0]}", closed_date=closed
-    )
+def ro(customer, closed):
+    """A repair order as its writers store it (the customer's last RO date refreshed)."""
+    return RepairOrderFactory(customer=customer, closed_date=closed)
 
 
 def order(user, store, sort, *, now=NOON, contact_type="maintenance"):

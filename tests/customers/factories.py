@@ -24,6 +24,7 @@ from customers.models import (
     VerificationStamp,
     VinContactType,
 )
+from customers.services.repair_orders import customer_last_ro_dates_refresh
 from dms_sync.extract_format import vin_check_digit
 
 
@@ -171,14 +172,23 @@ class InquiryFactory(DjangoModelFactory):
 
 
 class RepairOrderFactory(DjangoModelFactory):
+    """A repair order as a writer of them stores it: with its customer's last RO date refreshed (in the
+    database; an already loaded customer object needs refresh_from_db)."""
+
     class Meta:
         model = RepairOrder
+        skip_postgeneration_save = True
 
     customer = factory.SubFactory(CustomerFactory)
     dealership = factory.SelfAttribute("customer.dealership")
     ro_number = factory.Sequence(lambda n: f"RO{n:07d}")
     labour_sale = "120.00"
     parts_sale = "80.00"
+
+    @factory.post_generation
+    def customer_last_ro_date(obj, create, extracted, **kwargs):
+        if create:
+            customer_last_ro_dates_refresh(customer_ids=[obj.customer_id])
 
 
 class CustomerCreationFactory(DjangoModelFactory):

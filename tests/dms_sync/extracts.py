@@ -45,8 +45,10 @@ def write_raw_extract(
     *,
     customers: bytes,
     vehicles: bytes | None = None,
+    repair_orders: bytes | None = None,
     customer_rows: int,
     vehicle_rows: int = 0,
+    repair_order_rows: int = 0,
     day: str = "20261101",
     manifest_overrides: dict | None = None,
 ) -> Path:
@@ -54,7 +56,10 @@ def write_raw_extract(
     folder.mkdir(parents=True, exist_ok=True)
     vehicles = vehicles if vehicles is not None else csv_bytes(VEHICLE_COLUMNS, [])
     files = {}
-    for name, data, rows in (("customers.csv", customers, customer_rows), ("vehicles.csv", vehicles, vehicle_rows)):
+    written = [("customers.csv", customers, customer_rows), ("vehicles.csv", vehicles, vehicle_rows)]
+    if repair_orders is not None:
+        written.append(("repair_orders.csv", repair_orders, repair_order_rows))
+    for name, data, rows in written:
         (folder / name).write_bytes(data)
         files[name] = {"rows": rows, "sha256": hashlib.sha256(data).hexdigest()}
     manifest = {"dealership": code, "extract_date": f"{day[:4]}-{day[4:6]}-{day[6:]}", "files": files}

@@ -1,5 +1,7 @@
 """The repair-order rows of a page, keyed by the store's RO number. Repair orders are the DMS's record alone (no
-one edits them in DealerMine), so a changed row simply replaces the stored one and writes no history.
+one edits them in DealerMine), so a changed row simply replaces the stored one and writes no history. The
+customers whose repair orders were written (a moved one: both) get their last RO date refreshed after the write
+(customers.services.repair_orders, its one writer).
 
 Unchanged rows are recognised first, by RO number and row hash; only the rows left need their customer's id
 (see vehicles).
@@ -8,6 +10,7 @@ Unchanged rows are recognised first, by RO number and row hash; only the rows le
 from __future__ import annotations
 
 from customers.models import RepairOrder
+from customers.services.repair_orders import customer_last_ro_dates_refresh
 from dealermine.bulk import bulk_insert, bulk_update
 
 from ...adapters import SourceRow
@@ -58,7 +61,8 @@ def repair_orders_apply(ctx: RunContext, rows: list[SourceRow]) -> None:
             latest[ro_number] = (row, digest, values, customer_id)
     if not latest and not fresh:
         return
-    updates = _update_existing(ctx, latest, fresh)
+    touched: set[int] = set()
+    updates = _update_existing(ctx, latest, fresh, touched)
 
     def new_repair_orders():
         # Validated as COPY writes them (see customers._insert_new_customers).
@@ -68,15 +72,17 @@ def repair_orders_apply(ctx: RunContext, rows: list[SourceRow]) -> None:
                 continue
             ctx.file(row.file).created += 1
             values.update(dealership_id=ctx.store.pk, customer_id=customer_id, dms_row_hash=digest)
+            touched.add(customer_id)
             yield values
 
     bulk_insert(RepairOrder, new_repair_orders())
     bulk_update(RepairOrder, updates, [*RO_FIELDS, "dms_row_hash"])
+    customer_last_ro_dates_refresh(customer_ids=touched)
 
 
-def _update_existing(ctx: RunContext, latest: dict, fresh: list) -> list[RepairOrder]:
+def _update_existing(ctx: RunContext, latest: dict, fresh: list, touched: set[int]) -> list[RepairOrder]:
     """The stored repair orders with the changed rows' values, to save; one deleted since the lookup goes to
-    `fresh`, to be written as a new one."""
+    `fresh`, to be written as a new one. Their customers, before and after, are added to `touched`."""
     if not latest:
         return []
     current = {
@@ -88,6 +94,7 @@ def _update_existing(ctx: RunContext, latest: dict, fresh: list) -> list[RepairO
         if ro is None:
             fresh.append((ro_number, row, digest, customer_id))
             continue
+        touched.update((ro.customer_id, customer_id))
         ro.customer_id = customer_id
         for name, new in values.items():
             setattr(ro, name, new)
