@@ -14,7 +14,8 @@ Session-level prepared statements need a direct connection (or a session-mode po
 DB_PREPARED_STATEMENTS=false behind a transaction-mode pooler such as PgBouncer in transaction mode.
 
 A queryset qualifies when its SQL depends only on the slot values, not on their presence or number: e.g. a
-list of phones becomes a fixed number of slots, None for the unused ones (`IN (NULL)` matches nothing).
+list of phones becomes a fixed number of slots, None for the unused ones (`IN (NULL)` matches nothing). Slots are
+int, str, Prefix (a `__startswith` value), date or datetime (aware, compared with date/time columns).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +46,36 @@ class Prefix(str):
     """A slot value used with `__startswith`: the ORM sends it as a LIKE pattern (escaped, then `%`)."""
 
 
+SLOT_KINDS = (int, str, Prefix, date, datetime)
+# Dates and times no real row holds (the ORM may send them as text: SQLite), one per slot.
+_DATE_SENTINEL = date(1901, 2, 3)
+_DATETIME_SENTINEL = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
+
+
+def _sentinel(kind: type, index: int):
+    if kind is int:
+        return _INT_SENTINEL_BASE + index
+    if kind is datetime:
+        return _DATETIME_SENTINEL + timedelta(seconds=index)
+    if kind is date:
+        return _DATE_SENTINEL + timedelta(days=index)
+    # Strings without LIKE wildcards or escapes, so a Prefix reaches the SQL as exactly sentinel + "%".
+    return f"dm-slot-{index}"
+
+
+def _as_sent(kind: type, value, connection):
+    """The slot value as the ORM puts it among a query's parameters on this connection."""
+    if value is None:
+        return None
+    if kind is Prefix:
+        return connection.ops.prep_for_like_query(value) + "%"
+    if kind is datetime:
+        return connection.ops.adapt_datetimefield_value(value)
+    if kind is date:
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
 @dataclass
 class _Compiled:
     sql: str
@@ -61,15 +93,15 @@ class _Compiled:
 
 
 class CompiledQuery:
-    """`build(**slots)` returns a queryset of model instances; `slots` maps each slot to int, str or Prefix.
+    """`build(**slots)` returns a queryset of model instances; `slots` maps each slot to one of SLOT_KINDS.
 
     `CompiledQuery(build, pk=int).all(pk=7)` returns what `list(build(pk=7))` would, in one query (select_related
     and annotations included; not prefetch_related, which would be more queries anyway).
     """
 
     def __init__(self, build: Callable[..., QuerySet], *, using: str = DEFAULT_DB_ALIAS, **slots: type):
-        if any(kind not in (int, str, Prefix) for kind in slots.values()):
-            raise ImproperlyConfigured("CompiledQuery slots are int, str or Prefix.")
+        if any(kind not in SLOT_KINDS for kind in slots.values()):
+            raise ImproperlyConfigured("CompiledQuery slots are int, str, Prefix, date or datetime.")
         self._build = build
         self._using = using
         self._slots = slots
@@ -84,9 +116,7 @@ class CompiledQuery:
         params = list(compiled.params)
         slot_values = []
         for name, (kind, positions) in compiled.slots.items():
-            value = values[name]
-            if kind is Prefix and value is not None:
-                value = connection.ops.prep_for_like_query(value) + "%"
+            value = _as_sent(kind, values[name], connection)
             slot_values.append(value)
             for position in positions:
                 params[position] = value
@@ -104,10 +134,7 @@ class CompiledQuery:
         return rows[0] if rows else None
 
     def _compile(self, connection) -> _Compiled:
-        sentinels = {}
-        for index, (name, kind) in enumerate(self._slots.items()):
-            # Strings without LIKE wildcards or escapes, so a Prefix reaches the SQL as exactly sentinel + "%".
-            sentinels[name] = _INT_SENTINEL_BASE + index if kind is int else f"dm-slot-{index}"
+        sentinels = {name: _sentinel(kind, index) for index, (name, kind) in enumerate(self._slots.items())}
         queryset = self._build(**sentinels)
         if queryset._iterable_class is not ModelIterable or queryset._prefetch_related_lookups:
             raise ImproperlyConfigured("CompiledQuery returns model instances: no values() or prefetch_related().")
@@ -116,7 +143,7 @@ class CompiledQuery:
         params = list(params)
         slots = {}
         for name, kind in self._slots.items():
-            expected = sentinels[name] + "%" if kind is Prefix else sentinels[name]
+            expected = _as_sent(kind, sentinels[name], connection)
             positions = [i for i, p in enumerate(params) if type(p) is type(expected) and p == expected]
             if not positions:
                 raise ImproperlyConfigured(f"Slot {name!r} does not reach the SQL of {self._build.__qualname__}.")

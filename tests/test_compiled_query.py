@@ -1,7 +1,7 @@
 """dealermine.db.CompiledQuery: SQL compiled once, run with new values, rows turned into what the ORM returns."""
 
 import json
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -174,3 +174,21 @@ def test_an_id_beyond_the_column_range_is_a_404_not_a_database_error(client_for,
     huge = 2**64
     assert client_for(coordinator).get(f"/customers/{huge}/").status_code == 404
     assert client_for(coordinator).get(f"/customers/{huge}/edit/").status_code == 404
+
+
+SINCE = CompiledQuery(
+    lambda *, store_id, born_after, created_before: Customer.objects.filter(
+        dealership_id=store_id, birth_date__gt=born_after, created_at__lt=created_before
+    ).order_by("id"),
+    store_id=int,
+    born_after=date,
+    created_before=datetime,
+)
+
+
+def test_date_and_datetime_slots_take_each_calls_values(us_store):
+    old, young = (CustomerFactory(dealership=us_store, birth_date=date(year, 5, 1)) for year in (1950, 1990))
+    later = timezone.now() + timedelta(minutes=1)
+    assert SINCE.all(store_id=us_store.pk, born_after=date(1960, 1, 1), created_before=later) == [young]
+    assert SINCE.all(store_id=us_store.pk, born_after=date(1900, 1, 1), created_before=later) == [old, young]
+    assert SINCE.all(store_id=us_store.pk, born_after=date(1900, 1, 1), created_before=later - timedelta(days=1)) == []
