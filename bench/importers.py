@@ -240,9 +240,12 @@ class CopyIndexed:
         with connection.cursor() as cursor:
             for table in self.TABLES:
                 self.files[table] = tmp / f"{table}.bin"
-                with self.files[table].open("wb") as out, cursor.copy(
-                    f"COPY {table} TO STDOUT WITH (FORMAT binary)"  # noqa: S608 - our own table names
-                ) as copy:
+                with (
+                    self.files[table].open("wb") as out,
+                    cursor.copy(
+                        f"COPY {table} TO STDOUT WITH (FORMAT binary)"  # noqa: S608 - our own table names
+                    ) as copy,
+                ):
                     for chunk in copy:
                         out.write(chunk)
             cursor.execute(f"TRUNCATE {', '.join(self.TABLES)} CASCADE")
@@ -254,9 +257,12 @@ class CopyIndexed:
         counts = {}
         with transaction.atomic(), connection.cursor() as cursor:
             for table in self.TABLES:
-                with self.files[table].open("rb") as fh, cursor.copy(
-                    f"COPY {table} FROM STDIN WITH (FORMAT binary)"  # noqa: S608 - our own table names
-                ) as copy:
+                with (
+                    self.files[table].open("rb") as fh,
+                    cursor.copy(
+                        f"COPY {table} FROM STDIN WITH (FORMAT binary)"  # noqa: S608 - our own table names
+                    ) as copy,
+                ):
                     while chunk := fh.read(1 << 20):
                         copy.write(chunk)
                 cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608

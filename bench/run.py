@@ -8,12 +8,13 @@
 Environment knobs (all optional): BENCH_SCALE (largest size, customers; default 10000), BENCH_REPEATS (runs per
 import measurement at sizes <= 10k, default 3; larger sizes run once), BENCH_SLOW_CAP (largest size the naive
 loop and django-import-export are run at, default 2000; their rows/s at larger sizes is extrapolated flat, and
-the report says so), BENCH_PAGE_SECONDS (length of each load step, default 5), BENCH_OUTBOX (remove requests to
-drain, default 2000), BENCH_PG (server URL, default postgres://postgres@127.0.0.1:5432).
+the report says so), BENCH_PAGE_SECONDS (length of each timed page run, default 3), BENCH_PAGE_REPEATS (rounds of
+page runs: every page and the floor view timed this often at each user count, default 3), BENCH_OUTBOX (remove
+requests to drain, default 2000), BENCH_PG (server URL, default postgres://postgres@127.0.0.1:5432).
 
 Each measurement runs in a child process on a throwaway database (PostgreSQL `dm_bench_<pid>_*`, dropped at the
 end; SQLite files in a temp dir). Results with the machine facts go to bench/results/<UTC time>.json and
-bench/results/latest.json; the report to docs/PERFORMANCE.md and the plot to docs/perf/import_rows_per_s.png.
+bench/results/latest.json; the report to docs/PERFORMANCE.md (--out) and its plots to docs/perf/ (perf/ beside --out).
 """
 
 from __future__ import annotations
@@ -104,9 +105,11 @@ def bench_pages(cfg, dbs: Databases, work: Path, log) -> dict:
     url = dbs.fresh("postgresql", "pages")
     try:
         log(
-            f"pages: loading {size:,} customers (full extract) and serving with gunicorn, {cfg.page_seconds} s per step"
+            f"pages: loading {size:,} customers (full extract) and serving with gunicorn, {cfg.page_repeats} rounds "
+            f"of {cfg.page_seconds} s runs"
         )
-        args = ["bench/pages.py", "--database-url", url, "--extract", str(ex), "--seconds", str(cfg.page_seconds)]
+        args = ["bench/pages.py", "--database-url", url, "--extract", str(ex), "--seconds", str(cfg.page_seconds),
+                "--repeats", str(cfg.page_repeats)]  # fmt: skip
         result = run_child(args, timeout=6 * 3600)
     finally:
         dbs.drop(url)
@@ -129,7 +132,8 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=_env_int("BENCH_SCALE", 10_000))
     parser.add_argument("--repeats", type=int, default=_env_int("BENCH_REPEATS", 3))
     parser.add_argument("--slow-cap", type=int, default=_env_int("BENCH_SLOW_CAP", 2_000))
-    parser.add_argument("--page-seconds", type=int, default=_env_int("BENCH_PAGE_SECONDS", 5))
+    parser.add_argument("--page-seconds", type=int, default=_env_int("BENCH_PAGE_SECONDS", 3))
+    parser.add_argument("--page-repeats", type=int, default=_env_int("BENCH_PAGE_REPEATS", 3))
     parser.add_argument("--outbox", type=int, default=_env_int("BENCH_OUTBOX", 2_000))
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--only", default="import,pages,outbox")
@@ -156,7 +160,10 @@ def main() -> None:
     results = {
         "machine": machine(),
         "command": f"{knobs} python bench/run.py {argv}".strip(),
-        "config": {k: getattr(cfg, k) for k in ("scale", "repeats", "slow_cap", "page_seconds", "outbox", "backends")},
+        "config": {
+            k: getattr(cfg, k)
+            for k in ("scale", "repeats", "slow_cap", "page_seconds", "page_repeats", "outbox", "backends")
+        },
     }
     results["config"]["only"] = sorted(only)
     log(f"machine: {results['machine']}")
