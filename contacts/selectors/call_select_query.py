@@ -195,6 +195,8 @@ def _eligible(*, user_id, dealership_id, contact_type, now, language, fleet, day
             },
         )
     )
+    # Each filter has an index on PostgreSQL (customers 0016): a value few customers have is found at once
+    # instead of by walking the whole store in the page's order.
     if language is not None:
         qs = qs.filter(language=language)
     if fleet is not None:

@@ -11,14 +11,19 @@ What the box understands (several readings may apply to one query; all of them a
 
 Results land on the family parent: a Duplicate child never shows as its own result, it is folded under its
 parent. At most a handful of queries per search regardless of the number of hits (ids, then one fetch).
+
+A postal code or prefix can match a large part of a store (an urban FSA or a ZIP holds thousands of its customers;
+a rural Canadian code, a whole village). When the matches pass the limit, the page shows the first ones by name,
+after the hits of the exact readings (email, phone, numbers, VIN); on PostgreSQL each postal part walks an index in
+name order and stops at the limit (customers migration 0015, which says what it measured).
 """
 
 import re
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import CharField, Q, QuerySet, Value
-from django.db.models.functions import Collate, Lower, Reverse
+from django.db.models import Case, CharField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Collate, Left, Lower, Reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -197,9 +202,7 @@ def customer_search(*, user, query: str, dealership_id=None, limit: int = RESULT
         if not hits and connection.vendor == "postgresql":
             hits = _similar_name_hits(base, plan, limit)
     else:
-        parts = _id_parts(base, plan)
-        union = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
-        hits = list(union[: limit * 4])
+        hits = _id_hits(base, plan, limit * 4)
 
     truncated = len(hits) >= limit * 4 if not plan.name_tokens else len(hits) > limit
     # Land on the parent: a Duplicate child's hit counts for its parent.
@@ -236,15 +239,59 @@ def customer_search(*, user, query: str, dealership_id=None, limit: int = RESULT
     return SearchOutcome(plan=plan, results=results, truncated=truncated)
 
 
+# The result page's order (customer_search's fetch); the postal indexes of migration 0015 end with it.
+RESULT_ORDER = ("last_name", "first_name", "other_name", "id")
+# A hit's columns: the first four are the hit, the rest its place in the list (exact readings first, then by name).
+_HIT_COLUMNS = ("hit_id", "hit_parent_id", "hit_relationship", "match_kind", "hit_rank", "hit_ln", "hit_fn", "hit_on")
+_HIT_ORDER = ("hit_rank", "hit_ln", "hit_fn", "hit_on", "hit_id")
+
+
+def postal_area(column: str = "postal_code") -> Left:
+    """The start of a postal code that a prefix search names: 5 characters when it starts with a digit (a ZIP), else
+    4 (a Canadian FSA and its space). For a plan.postal_prefix P ("M5V " or "48226"), `postal_area = P` holds exactly
+    when the code starts with P, whatever is stored: the code's first character decides the length, and it is P's.
+    The expression of the index customer_postal_area_name_idx (migration 0015): keep the two identical."""
+    digit_first = Q(**{f"{column}__regex": "^[0-9]"})
+    return Left(column, Case(When(digit_first, then=Value(5)), default=Value(4), output_field=IntegerField()))
+
+
 def _tagged(qs: QuerySet, kind: str, prefix: str = "") -> QuerySet:
     return (
         qs.order_by()
-        .annotate(match_kind=Value(kind, output_field=CharField()))
-        .values_list(f"{prefix}id", f"{prefix}merge_parent_id", f"{prefix}merge_relationship", "match_kind")
+        .annotate(
+            hit_id=F(f"{prefix}id"),
+            hit_parent_id=F(f"{prefix}merge_parent_id"),
+            hit_relationship=F(f"{prefix}merge_relationship"),
+            match_kind=Value(kind, output_field=CharField()),
+            hit_rank=Value(1 if kind == "postal" else 0, output_field=IntegerField()),
+            hit_ln=F(f"{prefix}last_name"),
+            hit_fn=F(f"{prefix}first_name"),
+            hit_on=F(f"{prefix}other_name"),
+        )
+        .values_list(*_HIT_COLUMNS)
     )
 
 
-def _id_parts(base: QuerySet, plan: SearchPlan) -> list[QuerySet]:
+def _id_hits(base: QuerySet, plan: SearchPlan, cap: int) -> list[tuple]:
+    """(id, parent id, relationship, kind) of every reading but a name, at most `cap`: the exact readings' hits
+    first, then the postal matches by name (the order of the result page)."""
+    parts = _id_parts(base, plan, cap=cap)
+    if len(parts) > 1:
+        rows = parts[0].union(*parts[1:]).order_by(*_HIT_ORDER)[:cap]
+    else:  # a lone postal part comes ordered and limited already
+        rows = parts[0] if parts[0].query.is_sliced else parts[0].order_by(*_HIT_ORDER)[:cap]
+    return [row[:4] for row in rows]
+
+
+def _in_name_order(part: QuerySet, cap: int | None) -> QuerySet:
+    """A postal part, on PostgreSQL, in the result page's order and limited: it walks its index (migration 0015)
+    and stops at `cap` instead of reading and sorting the whole prefix range."""
+    if cap is None or not connection.features.supports_slicing_ordering_in_compound:
+        return part
+    return part.order_by(*RESULT_ORDER)[:cap]
+
+
+def _id_parts(base: QuerySet, plan: SearchPlan, cap: int | None = None) -> list[QuerySet]:
     parts: list[QuerySet] = []
     if plan.email:
         # The email, phone and company-name indexes are partial: each branch repeats their condition (has_value).
@@ -274,9 +321,11 @@ def _id_parts(base: QuerySet, plan: SearchPlan) -> list[QuerySet]:
             kind = "vin_partial"
         parts.append(_tagged(vehicles, kind, prefix="customer__"))
     if plan.postal_exact:
-        parts.append(_tagged(base.filter(postal_code=plan.postal_exact), "postal"))
+        parts.append(_in_name_order(_tagged(base.filter(postal_code=plan.postal_exact), "postal"), cap))
     if plan.postal_prefix:
-        parts.append(_tagged(base.filter(postal_code__startswith=plan.postal_prefix), "postal"))
+        # Not `postal_code__startswith`: the same rows (postal_area), through the index that gives them by name.
+        by_area = base.annotate(postal_area=postal_area()).filter(postal_area=plan.postal_prefix)
+        parts.append(_in_name_order(_tagged(by_area, "postal"), cap))
     return parts
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from customers.context_processors import CURRENT_STORE_SESSION_KEY
 from customers.models import Customer, CustomerKind, Inquiry, Relationship
-from customers.selectors.search import _id_parts, customer_search, search_plan
+from customers.selectors.search import RESULT_LIMIT, _id_parts, customer_search, search_plan
 from tests.customers.factories import CustomerFactory, VehicleFactory
 
 pytestmark = pytest.mark.django_db
@@ -337,13 +337,16 @@ def test_similar_name_fallback_on_postgres(coordinator, us_store):
     [
         ("5550123", "customer_cell_phone_reverse_idx"),
         ("ABC12345", "vehicle_vin_reverse_idx"),
-        ("48226", "customer_postal_pattern_idx"),
+        ("48226", "customer_postal_area_name_idx"),
+        ("M5V", "customer_postal_area_name_idx"),
+        ("M5V 3L9", "customer_postal_name_idx"),
     ],
 )
 def test_postgres_uses_the_search_indexes(q, index):
-    """The expression indexes of migration 0002 match the SQL the selector generates (usable by the planner)."""
+    """The expression indexes of migrations 0002 and 0015 match the SQL the selector generates (usable by the
+    planner)."""
     _postgres_only()
-    parts = _id_parts(Customer.objects.all(), search_plan(q))
+    parts = _id_parts(Customer.objects.all(), search_plan(q), cap=RESULT_LIMIT * 4)
     union = parts[0].union(*parts[1:])
     sql, params = union.query.sql_with_params()
     with connection.cursor() as cursor:
