@@ -1,5 +1,6 @@
 """Forms of the contacts app. Store choices are always the user's own stores (a foreign id is a form error)."""
 
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -121,10 +122,14 @@ class EmailConsentForm(forms.Form):
         self.fields["email"].choices = [(a.lower(), a) for a in dict.fromkeys(addresses)]
 
     @staticmethod
-    def initial_for(customer, email: str = "") -> dict:
-        """Initial values: the ledger entry of `email` (default Email 1) when there is one."""
+    def initial_for(customer, email: str = "", *, consents: Mapping[str, EmailConsent | None] | None = None) -> dict:
+        """Initial values: the ledger entry of `email` (default Email 1) when there is one. `consents`: the
+        entries a screen already read, by lower-cased address (None for an address with none)."""
         email = (email or customer.email1 or customer.email2 or "").lower()
-        consent = EmailConsent.objects.filter(customer=customer, email=email).first() if email else None
+        if consents is not None and email in consents:
+            consent = consents[email]
+        else:
+            consent = EmailConsent.objects.filter(customer=customer, email=email).first() if email else None
         if consent is None:
             return {"email": email}
         return {

@@ -36,7 +36,13 @@ from .models import (
     Language,
 )
 from .phones import phone_display
-from .selectors.reasons import contact_method_reasons, status_reasons, store_advisors, vin_contact_type_reasons
+from .selectors.reasons import (
+    StoreChoices,
+    contact_method_reasons,
+    status_reasons,
+    store_advisors,
+    vin_contact_type_reasons,
+)
 from .services.associations import ASSOCIATION_RELATIONSHIPS, MAX_NOTE
 from .services.customer import customer_clean_data, customer_snapshot, serialize_value
 from .services.vin_contact_types import MAX_COMMENT
@@ -167,8 +173,7 @@ class CustomerEditForm(BootstrapFormMixin, forms.Form):
         for name in EDIT_FIELDS:
             self.fields[name].label = field_label(name)
         store = customer.dealership
-        keep_reason = customer.inactive_reason_id if customer.status == CustomerStatus.INACTIVE else None
-        self.fields["inactive_reason"].queryset = status_reasons(dealership=store, include=keep_reason)
+        self.fields["inactive_reason"].queryset = status_reasons(dealership=store, include=self._kept_reason())
         self.fields["preferred_advisor"].queryset = store_advisors(
             dealership=store, include=customer.preferred_advisor_id
         )
@@ -178,6 +183,19 @@ class CustomerEditForm(BootstrapFormMixin, forms.Form):
         self.fields["twitter_handle"].widget.attrs["placeholder"] = gettext("@handle")
         self.normalized: dict = {}
         self._style_widgets()
+
+    def _kept_reason(self):
+        """The inactive reason on file stays offered while the customer is inactive, even if retired."""
+        customer = self.customer
+        return customer.inactive_reason_id if customer.status == CustomerStatus.INACTIVE else None
+
+    def offer_choices(self, choices: StoreChoices) -> None:
+        """Render the reason and advisor lists from the store's rows the screen already read (the same lists, in
+        the same order, as the fields' querysets, which still validate what is posted)."""
+        _choices_set(self.fields["inactive_reason"], choices.status_reasons(include=self._kept_reason()))
+        _choices_set(
+            self.fields["preferred_advisor"], choices.store_advisors(include=self.customer.preferred_advisor_id)
+        )
 
     def edit_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in EDIT_FIELDS if name in self.cleaned_data}
@@ -225,6 +243,13 @@ class CustomerEditForm(BootstrapFormMixin, forms.Form):
 
     def original_snapshot(self) -> dict | None:
         return original_unsign(self.data.get("original", ""))
+
+
+def _choices_set(field: forms.ModelChoiceField, objects) -> None:
+    """A model choice field's choices out of loaded objects, as its queryset would list them (no query)."""
+    iterator = field.iterator(field)
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = empty + [iterator.choice(obj) for obj in objects]
 
 
 def removed_value_message(row: RemovedValue, *, shown: str) -> str:

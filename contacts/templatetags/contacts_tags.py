@@ -25,10 +25,18 @@ def customer_email_statuses(customer):
 
 def _loaded_statuses(context, customer):
     """The statuses Customer Information's contact-method panel already loaded for this customer, if any
-    (customers.selectors.edit.contact_method_states), so the page does not load them twice."""
+    (customers.selectors.edit.customer_edit_page_get), so the page does not load them twice."""
     methods = context.get("contact_methods")
     if isinstance(methods, dict) and methods.get("customer_id") == customer.pk and "email_statuses" in methods:
         return methods["email_statuses"]
+    return None
+
+
+def _loaded_consents(context, customer):
+    """The consent ledger entries the same panel loaded, by lower-cased address, if any."""
+    methods = context.get("contact_methods")
+    if isinstance(methods, dict) and methods.get("customer_id") == customer.pk:
+        return methods.get("email_consents")
     return None
 
 
@@ -37,7 +45,10 @@ def email_consent_panel(context, customer):
     statuses = _loaded_statuses(context, customer)
     if statuses is None:
         statuses = _customer_email_statuses(customer=customer)
-    form = EmailConsentForm(customer=customer, initial=EmailConsentForm.initial_for(customer)) if statuses else None
+    form = None
+    if statuses:
+        initial = EmailConsentForm.initial_for(customer, consents=_loaded_consents(context, customer))
+        form = EmailConsentForm(customer=customer, initial=initial)
     return {"customer": customer, "statuses": statuses, "form": form}
 
 

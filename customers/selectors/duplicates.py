@@ -62,13 +62,15 @@ def _merge_parent(customer) -> Customer | None:
     return MERGE_PARENT_QUERY.first(pk=customer.merge_parent_id, dealership_id=customer.dealership_id)
 
 
-def merge_panel_get(*, user, customer) -> dict:
-    """The merge panel of a customer page: the parent of a merged file, else its merged files and candidates."""
+def merge_panel_get(*, user, customer, children: list[Customer] | None = None) -> dict:
+    """The merge panel of a customer page: the parent of a merged file, else its merged files and candidates.
+    A page that read the merged files in its own query passes them as `children` (ordered as
+    MERGE_CHILDREN_QUERY orders them)."""
     if customer.merge_parent_id is not None:
         return {"customer": customer, "parent": _merge_parent(customer), "children": [], "candidates": []}
     return {
         "customer": customer,
         "parent": None,
-        "children": MERGE_CHILDREN_QUERY.all(parent_id=customer.pk),
+        "children": MERGE_CHILDREN_QUERY.all(parent_id=customer.pk) if children is None else children,
         "candidates": duplicate_candidates(user=user, customer=customer),
     }

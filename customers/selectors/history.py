@@ -3,7 +3,7 @@
 Entries store each change as {field: key, old: raw, new: raw} (customers.audit). Labels and formatting are
 applied here, from the field registry, so the same field reads the same whoever changed it, in the reader's
 language. Related rows named by id (reason codes, advisors, merged files) are resolved in bulk: at most three
-extra queries per page.
+extra queries per page, none for the rows the screen passes as already loaded (`HistoryReferences`).
 
 What the product itself writes beside the changes is stored in English and translated here when shown: the
 actor label ("DMS sync", CustomerHistory.who) and the notes of removals, lifts, merges, unmerges and New
@@ -11,6 +11,7 @@ customer (`note_display`). A note a person typed (a comment, an association note
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -105,22 +106,39 @@ def _conflict_text(key: str, change: dict, references: dict) -> str:
     return ""
 
 
-def history_rows(entries) -> list[HistoryRow]:
+@dataclass(frozen=True)
+class HistoryReferences:
+    """Rows a screen already loaded that history entries may name, so they are not read again: reason codes,
+    service advisors and customers (merged files). Names the entries use beyond these are read as usual."""
+
+    reasons: Iterable[TurnOffReason] = ()
+    advisors: Iterable[ServiceAdvisor] = ()
+    customers: Iterable[Customer] = ()
+
+
+def _missing(ids, known: dict) -> list[int]:
+    return [pk for pk in _ids(ids) if pk not in known]
+
+
+def history_rows(entries, *, known: HistoryReferences | None = None) -> list[HistoryRow]:
     """Display rows for history entries (their `actor` should be select_related)."""
     entries = list(entries)
+    known = known or HistoryReferences()
     reason_ids, advisor_ids, customer_ids = _reference_ids(entries)
-    reasons, advisors, customers = {}, {}, {}
-    if reason_ids:
-        reasons = {
+    reasons = {r.pk: r.display_label() for r in known.reasons} if reason_ids else {}
+    advisors = {a.pk: a.name for a in known.advisors} if advisor_ids else {}
+    customers = {c.pk: _describe(c) for c in known.customers} if customer_ids else {}
+    if missing := _missing(reason_ids, reasons):
+        reasons |= {
             pk: TurnOffReason.label_for_display(label, dealership_id=store)
-            for pk, label, store in TurnOffReason.objects.filter(pk__in=_ids(reason_ids)).values_list(
+            for pk, label, store in TurnOffReason.objects.filter(pk__in=missing).values_list(
                 "pk", "label", "dealership_id"
             )
         }
-    if advisor_ids:
-        advisors = dict(ServiceAdvisor.objects.filter(pk__in=_ids(advisor_ids)).values_list("pk", "name"))
-    if customer_ids:
-        customers = {c.pk: _describe(c) for c in Customer.objects.filter(pk__in=_ids(customer_ids))}
+    if missing := _missing(advisor_ids, advisors):
+        advisors |= dict(ServiceAdvisor.objects.filter(pk__in=missing).values_list("pk", "name"))
+    if missing := _missing(customer_ids, customers):
+        customers |= {c.pk: _describe(c) for c in Customer.objects.filter(pk__in=missing)}
     references = {
         "reason": reasons,
         "inactive_reason": reasons,
@@ -322,9 +340,15 @@ def note_display(note: str) -> str:
     return note
 
 
-def customer_history_page(*, customer, page=None) -> Page:
-    """The customer's history, newest first, 50 per page, as display rows."""
+def customer_history_page(
+    *, customer, page=None, count: int | None = None, known: HistoryReferences | None = None
+) -> Page:
+    """The customer's history, newest first, 50 per page, as display rows. A screen that counted the entries in
+    its own query passes `count` (no COUNT query), and the rows it loaded that entries may name as `known`."""
     qs = CustomerHistory.objects.filter(customer=customer).select_related("actor").order_by("-created_at", "-id")
-    result = Paginator(qs, PER_PAGE).get_page(page)
-    result.object_list = history_rows(result.object_list)
+    paginator = Paginator(qs, PER_PAGE)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not computed
+    result = paginator.get_page(page)
+    result.object_list = history_rows(result.object_list if paginator.count else [], known=known)
     return result

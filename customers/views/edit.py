@@ -35,15 +35,12 @@ from ..selectors.edit import (
     CANDIDATE_LIMIT,
     VIN_TYPES,
     association_candidates,
-    contact_method_states,
-    customer_associations,
     customer_edit_get,
-    pending_remove_requests,
+    customer_edit_page_get,
     verification_info,
-    vin_contact_type_grid,
 )
 from ..selectors.history import customer_history_page
-from ..selectors.reasons import contact_method_reasons, vin_contact_type_reasons
+from ..selectors.reasons import vin_contact_type_reasons
 from ..services.associations import association_add, association_remove
 from ..services.customer import (
     CustomerConflict,
@@ -108,27 +105,34 @@ def edit_texts() -> dict[str, str]:
     }
 
 
-def _edit_context(request, customer, *, form=None, **extra):
+def _edit_context(request, pk, *, form=None, **extra):
+    """The page's context, read for customer `pk` (customers.selectors.edit.customer_edit_page_get); `form`: the
+    bound form to show again, else one with the customer's values."""
+    page = customer_edit_page_get(user=request.user, pk=pk, history_page=request.GET.get("history_page"))
+    customer = page.customer
+    form = form or CustomerEditForm(customer=customer)
+    form.offer_choices(page.choices)
     q = request.GET.get("assoc_q", "").strip()[:80]
     candidates = association_candidates(user=request.user, customer=customer, q=q)[:CANDIDATE_LIMIT] if q else None
     context = {
         "customer": customer,
-        "form": form or CustomerEditForm(customer=customer),
-        "history_page": customer_history_page(customer=customer, page=request.GET.get("history_page")),
-        "verification": verification_info(customer=customer),
-        "contact_methods": contact_method_states(customer=customer),
-        "contact_method_reasons": contact_method_reasons(dealership=customer.dealership),
-        "vin_grid": vin_contact_type_grid(customer=customer),
+        "form": form,
+        "history_page": page.history_page,
+        "verification": page.verification,
+        "contact_methods": page.contact_methods,
+        "contact_method_reasons": page.choices.contact_method_reasons(),
+        "vin_grid": page.vin_grid,
         "vin_types": VIN_TYPES,
         "owns_label": VIN_TYPE_LABELS[OWNS],
-        "associations": customer_associations(customer=customer),
+        "associations": page.associations,
         "assoc_q": q,
         "assoc_candidates": candidates,
         "assoc_form": AssociationAddForm(candidates=association_candidates(user=request.user, customer=customer)),
-        "remove_requests": pending_remove_requests(customer=customer),
+        "remove_requests": page.remove_requests,
         "removable": REMOVABLE_FIELDS,
         "cm_error": None,
         "edit_texts": edit_texts(),
+        "merge_panel": page.merge_panel,
     }
     context.update(extra)
     # The form reads them once: for its check of a re-entered removed value, and for this list.
@@ -157,14 +161,14 @@ def _contact_rows(customer, form):
 
 @require_http_methods(["GET", "POST"])
 def customer_edit_view(request, pk):
-    customer = _customer(request, pk)
     if request.method == "GET":
-        return render(request, "customers/edit.html", _edit_context(request, customer))
+        return render(request, "customers/edit.html", _edit_context(request, pk))
 
+    customer = _customer(request, pk)
     form = CustomerEditForm(request.POST, customer=customer)
     if not form.is_valid():
         messages.error(request, gettext("Nothing was saved: correct the fields marked below."))
-        return render(request, "customers/edit.html", _edit_context(request, customer, form=form), status=400)
+        return render(request, "customers/edit.html", _edit_context(request, pk, form=form), status=400)
     before = customer.version
     had = {name: getattr(customer, name) for name in REMOVABLE_FIELDS}
     try:
@@ -178,10 +182,10 @@ def customer_edit_view(request, pk):
     except CustomerConflict as conflict:
         fresh = _customer(request, pk)
         form = _conflict_form(request, fresh, form, conflict)
-        return render(request, "customers/edit.html", _edit_context(request, fresh, form=form), status=409)
+        return render(request, "customers/edit.html", _edit_context(request, pk, form=form), status=409)
     except ValidationError as exc:
         _add_service_errors(form, exc)
-        return render(request, "customers/edit.html", _edit_context(request, customer, form=form), status=400)
+        return render(request, "customers/edit.html", _edit_context(request, pk, form=form), status=400)
     if updated.version == before:
         messages.info(request, gettext("No changes to save."))
     else:
@@ -270,7 +274,7 @@ def contact_method_view(request, pk):
         error = " ".join(m for errs in form.errors.values() for m in errs)
     if error:
         cm_error = {"method": request.POST.get("method", ""), "message": error}
-        context = _edit_context(request, customer, cm_error=cm_error)
+        context = _edit_context(request, pk, cm_error=cm_error)
         return render(request, "customers/edit.html", context, status=400)
     messages.success(request, gettext("Contact method updated."))
     return redirect(_edit_url(customer, "#contact-methods"))
@@ -291,7 +295,7 @@ def preferred_method_view(request, pk):
     else:
         error = gettext("Choose a contact method.")
     if error:
-        context = _edit_context(request, customer, cm_error={"method": "preferred", "message": error})
+        context = _edit_context(request, pk, cm_error={"method": "preferred", "message": error})
         return render(request, "customers/edit.html", context, status=400)
     messages.success(request, gettext("Preferred method of contact updated."))
     return redirect(_edit_url(customer, "#contact-methods"))
@@ -354,7 +358,7 @@ def association_add_view(request, pk):
         except ValidationError as exc:
             _add_service_errors(form, exc)
     if form.errors:
-        context = _edit_context(request, customer, assoc_form=form)
+        context = _edit_context(request, pk, assoc_form=form)
         return render(request, "customers/edit.html", context, status=400)
     messages.success(
         request, gettext("Association with %(customer)s added.") % {"customer": form.cleaned_data["other"]}

@@ -56,7 +56,7 @@ from .types import (
 # --- JSON values of the row ------------------------------------------------------------------------------------
 
 
-def _dt(value) -> datetime | None:
+def json_datetime(value) -> datetime | None:
     """A datetime out of a JSON value: PostgreSQL gives ISO with offset, SQLite a naive UTC string."""
     if value in (None, ""):
         return None
@@ -75,7 +75,7 @@ def _d(value) -> date | None:
     return value if isinstance(value, date) else parse_date(str(value)[:10])
 
 
-def _rows(value) -> list[dict]:
+def json_list(value) -> list[dict]:
     return value if isinstance(value, list) else []
 
 
@@ -90,7 +90,7 @@ def _user_label(obj: dict | None) -> str:
     return full or obj.get("username") or ""
 
 
-def _reason_label(row: dict, key: str = "reason") -> str:
+def reason_label(row: dict, key: str = "reason") -> str:
     """A turn-off reason's label as the reader reads it (the product's own codes are stored in English)."""
     return TurnOffReason.label_for_display(row.get(key) or "", dealership_id=row.get(f"{key}_store"))
 
@@ -98,7 +98,7 @@ def _reason_label(row: dict, key: str = "reason") -> str:
 def _stamp(obj: dict | None, *, fallback: str = "") -> Stamp | None:
     if not obj or not obj.get("at"):
         return None
-    return Stamp(at=_dt(obj["at"]), by=_user_label(obj) or fallback)
+    return Stamp(at=json_datetime(obj["at"]), by=_user_label(obj) or fallback)
 
 
 def _user_display(user) -> str:
@@ -145,7 +145,7 @@ def _family(customer: Customer, rows: list[dict]) -> list[FamilyMember]:
 
 def _associations(customer: Customer) -> list[AssociationLink]:
     links = {}
-    for r in _rows(customer.associations_out) + _rows(customer.associations_in):
+    for r in json_list(customer.associations_out) + json_list(customer.associations_in):
         if r["id"] in links:  # linked both ways: show once
             continue
         links[r["id"]] = AssociationLink(
@@ -167,7 +167,7 @@ def _remove_requests(rows: list[dict]) -> list[RemoveRequestState]:
                 value=value_display(field_name, r["value"] or ""),
                 status=r["status"],
                 status_label=RemoveStatus(r["status"]).label if r["status"] in RemoveStatus.values else r["status"],
-                requested_at=_dt(r.get("requested_at")),
+                requested_at=json_datetime(r.get("requested_at")),
                 attempts=int(r.get("attempts") or 0),
                 last_error=r.get("last_error") or "",
             )
@@ -186,8 +186,8 @@ def _method_rows(rows: list[dict]) -> list[MethodRow]:
         MethodRow(
             method=r["method"],
             is_on=bool(r["is_on"]),
-            reason=_reason_label(r),
-            changed_at=_dt(r.get("changed_at")),
+            reason=reason_label(r),
+            changed_at=json_datetime(r.get("changed_at")),
         )
         for r in rows
     ]
@@ -207,22 +207,22 @@ def _emails(customer: Customer, *, last_verified_at, now, methods_off: dict[str,
                 field=field_name,
                 address=address,
                 bounce_count=getattr(customer, f"{field_name}_bounces", 0) or 0,
-                last_bounced_at=_dt(getattr(customer, f"{field_name}_last_bounce", None)),
+                last_bounced_at=json_datetime(getattr(customer, f"{field_name}_last_bounce", None)),
                 last_verified_at=last_verified_at,
                 bounce_limit=store.email_bounce_limit,
                 is_canadian=store.is_canadian,
                 now=now,
                 consent_basis=consent.get("basis") or "",
-                consent_expires_at=_dt(consent.get("expires_at")),
-                consent_expired_at=_dt(consent.get("expired_at")),
-                opted_out_at=_dt(consent.get("opted_out_at")),
+                consent_expires_at=json_datetime(consent.get("expires_at")),
+                consent_expired_at=json_datetime(consent.get("expired_at")),
+                opted_out_at=json_datetime(consent.get("opted_out_at")),
                 method_off_reason=email_off,
             )
         )
     return emails
 
 
-def _vehicles(customer: Customer, vehicle_rows: list[dict], type_rows: list[dict]) -> list[VehicleState]:
+def vehicle_states(customer: Customer, vehicle_rows: list[dict], type_rows: list[dict]) -> list[VehicleState]:
     # A JSON aggregate has no order of its own (PostgreSQL's JSONB_AGG follows the plan): newest first, by VIN,
     # as the Vehicle model orders them.
     vehicle_rows = sorted(vehicle_rows, key=lambda r: (-(r["year"] or 0), r["vin"], r["id"]))
@@ -242,8 +242,8 @@ def _vehicles(customer: Customer, vehicle_rows: list[dict], type_rows: list[dict
     ]
     return vehicle_states_build(
         vehicles=vehicles,
-        owns_reasons={r["id"]: _reason_label(r, "owns_reason") for r in vehicle_rows},
-        type_rows=[{**r, "reason": _reason_label(r)} for r in type_rows],
+        owns_reasons={r["id"]: reason_label(r, "owns_reason") for r in vehicle_rows},
+        type_rows=[{**r, "reason": reason_label(r)} for r in type_rows],
     )
 
 
@@ -277,17 +277,17 @@ def profile_build(*, customer: Customer, now: datetime) -> ProfileData:
     entered_by = (customer.entered_by_name or _user_display(customer.entered_by)) if customer.is_prospect else ""
     language = Language(customer.language).label if customer.language in Language.values else customer.language
 
-    method_rows = _method_rows(_rows(customer.contact_method_rows))
+    method_rows = _method_rows(json_list(customer.contact_method_rows))
     methods_off = methods_off_of(method_rows)
     emails = _emails(
         customer, last_verified_at=verification.at if verification else None, now=now, methods_off=methods_off
     )
-    vehicles = _vehicles(customer, _rows(customer.vehicle_rows), _rows(customer.vehicle_type_rows))
-    do_not_call = frozenset(r["number"] for r in _rows(customer.do_not_call_rows))
+    vehicles = vehicle_states(customer, json_list(customer.vehicle_rows), json_list(customer.vehicle_type_rows))
+    do_not_call = frozenset(r["number"] for r in json_list(customer.do_not_call_rows))
     facts = contact_facts_build(
         customer=customer, methods_off=methods_off, emails=emails, vehicles=vehicles, do_not_call=do_not_call
     )
-    contact_history = contact_history_rows_of(_rows(customer.contact_rows))
+    contact_history = contact_history_rows_of(json_list(customer.contact_rows))
     methods = contact_method_states_build(customer=customer, rows=method_rows, preferred=preferred, facts=facts)
     return ProfileData(
         customer=customer,
@@ -311,8 +311,8 @@ def profile_build(*, customer: Customer, now: datetime) -> ProfileData:
         last_inquiry=_stamp(customer.last_inquiry),
         last_change=last_change,
         associations=_associations(customer),
-        family=_family(customer, _rows(customer.family_rows)),
-        remove_requests=_remove_requests(_rows(customer.remove_request_rows)),
+        family=_family(customer, json_list(customer.family_rows)),
+        remove_requests=_remove_requests(json_list(customer.remove_request_rows)),
         vehicles=vehicles,
         sales_visible=sales_visible(store),
         labour_sales_total=customer.labour_sales_total,

@@ -53,7 +53,7 @@ class JSONRows(Aggregate):
         return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
 
 
-def _json_rows(queryset: QuerySet, *, group_by: str, **fields) -> Subquery:
+def json_rows(queryset: QuerySet, *, group_by: str, **fields) -> Subquery:
     """A correlated subquery returning the rows of `queryset` as one JSON array of objects (NULL for none)."""
     return Subquery(
         queryset.order_by().values(group_by).annotate(rows=JSONRows(JSONObject(**fields))).values("rows"),
@@ -61,7 +61,7 @@ def _json_rows(queryset: QuerySet, *, group_by: str, **fields) -> Subquery:
     )
 
 
-def _json_latest(queryset: QuerySet, *, order_by: str, **fields) -> Subquery:
+def json_latest(queryset: QuerySet, *, order_by: str, **fields) -> Subquery:
     """A correlated subquery returning the newest row of `queryset` as one JSON object (NULL for none)."""
     return Subquery(
         queryset.order_by(order_by, "-pk").annotate(obj=JSONObject(**fields)).values("obj")[:1],
@@ -69,7 +69,7 @@ def _json_latest(queryset: QuerySet, *, order_by: str, **fields) -> Subquery:
     )
 
 
-def _count(queryset: QuerySet, *, group_by: str) -> Coalesce:
+def count_of(queryset: QuerySet, *, group_by: str) -> Coalesce:
     return Coalesce(Subquery(queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")), Value(0))
 
 
@@ -85,9 +85,9 @@ def _email_annotations(field_name: str) -> dict:
     bounces = EmailBounce.objects.filter(dealership=OuterRef("dealership"), email=address)
     consent = EmailConsent.objects.filter(customer=OuterRef("pk"), email=address)
     return {
-        f"{field_name}_bounces": _count(bounces, group_by="dealership"),
+        f"{field_name}_bounces": count_of(bounces, group_by="dealership"),
         f"{field_name}_last_bounce": Subquery(bounces.order_by("-bounced_at").values("bounced_at")[:1]),
-        f"{field_name}_consent": _json_latest(
+        f"{field_name}_consent": json_latest(
             consent,
             order_by="-obtained_at",
             basis="basis",
@@ -119,20 +119,20 @@ def profile_queryset() -> QuerySet[Customer]:
         .annotate(family_root_id=family_root, contact_owner_id=contact_owner)
         .annotate(
             **{name: value for field in EMAIL_FIELDS for name, value in _email_annotations(field).items()},
-            last_verification=_json_latest(
+            last_verification=json_latest(
                 VerificationStamp.objects.filter(customer=OuterRef("pk")),
                 order_by="-verified_at",
                 at="verified_at",
                 **_user_fields("verified_by"),
             ),
-            last_inquiry=_json_latest(
+            last_inquiry=json_latest(
                 Inquiry.objects.filter(customer=OuterRef("pk")),
                 order_by="-created_at",
                 at="created_at",
                 user_id="user_id",
                 **_user_fields("user"),
             ),
-            last_change=_json_latest(
+            last_change=json_latest(
                 CustomerHistory.objects.filter(customer=OuterRef("pk")),
                 order_by="-created_at",
                 at="created_at",
@@ -141,7 +141,7 @@ def profile_queryset() -> QuerySet[Customer]:
                 action="action",
                 **_user_fields("actor"),
             ),
-            contact_method_rows=_json_rows(
+            contact_method_rows=json_rows(
                 ContactMethod.objects.filter(customer=OuterRef("contact_owner_id")),
                 group_by="customer",
                 method="method",
@@ -151,7 +151,7 @@ def profile_queryset() -> QuerySet[Customer]:
                 reason_store="reason__dealership_id",
                 changed_at="changed_at",
             ),
-            remove_request_rows=_json_rows(
+            remove_request_rows=json_rows(
                 RemoveRequest.objects.filter(customer=OuterRef("pk")),
                 group_by="customer",
                 field="field",
@@ -161,7 +161,7 @@ def profile_queryset() -> QuerySet[Customer]:
                 attempts="attempts",
                 last_error="last_error",
             ),
-            associations_out=_json_rows(
+            associations_out=json_rows(
                 Association.objects.filter(
                     from_customer=OuterRef("pk"), to_customer__dealership=OuterRef("dealership")
                 ),
@@ -171,7 +171,7 @@ def profile_queryset() -> QuerySet[Customer]:
                 note="note",
                 **{k: f"to_customer__{v}" for k, v in other.items()},
             ),
-            associations_in=_json_rows(
+            associations_in=json_rows(
                 Association.objects.filter(
                     to_customer=OuterRef("pk"), from_customer__dealership=OuterRef("dealership")
                 ),
@@ -181,7 +181,7 @@ def profile_queryset() -> QuerySet[Customer]:
                 note="note",
                 **{k: f"from_customer__{v}" for k, v in other.items()},
             ),
-            family_rows=_json_rows(
+            family_rows=json_rows(
                 Customer.objects.filter(merge_parent=OuterRef("family_root_id"), dealership=OuterRef("dealership")),
                 group_by="merge_parent",
                 id="id",
@@ -192,7 +192,7 @@ def profile_queryset() -> QuerySet[Customer]:
                 status="status",
                 **other,
             ),
-            vehicle_rows=_json_rows(
+            vehicle_rows=json_rows(
                 Vehicle.objects.filter(customer=OuterRef("pk")),
                 group_by="customer",
                 id="id",
@@ -206,7 +206,7 @@ def profile_queryset() -> QuerySet[Customer]:
                 owns_reason_store="owns_reason__dealership_id",
                 check_digit_ok="vin_check_digit_ok",
             ),
-            vehicle_type_rows=_json_rows(
+            vehicle_type_rows=json_rows(
                 VehicleContactType.objects.filter(vehicle__customer=OuterRef("pk")),
                 group_by="vehicle__customer",
                 vehicle="vehicle_id",
@@ -216,15 +216,15 @@ def profile_queryset() -> QuerySet[Customer]:
                 reason_store="reason__dealership_id",
                 comment="comment",
             ),
-            repair_order_count=_count(
+            repair_order_count=count_of(
                 RepairOrder.objects.filter(customer=OuterRef("pk"), dealership=OuterRef("dealership")),
                 group_by="customer",
             ),
             # The newest contacts (the Contact History panel and "Last contact") and how many there are.
-            contact_rows=_json_rows(recent_contact_logs(), group_by="customer", **CONTACT_ROW_FIELDS),
-            contact_count=_count(ContactLog.objects.filter(customer=OuterRef("pk")), group_by="customer"),
+            contact_rows=json_rows(recent_contact_logs(), group_by="customer", **CONTACT_ROW_FIELDS),
+            contact_count=count_of(ContactLog.objects.filter(customer=OuterRef("pk")), group_by="customer"),
             # The customer's numbers on the store's do-not-call list (contactability).
-            do_not_call_rows=_json_rows(
+            do_not_call_rows=json_rows(
                 DoNotCallNumber.objects.filter(dealership=OuterRef("dealership")).filter(_any_number_is_outer_phone()),
                 group_by="dealership",
                 number="number",

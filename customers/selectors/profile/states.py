@@ -1,7 +1,8 @@
 """Contact-method states and the VIN contact-type grid, built once for the profile and Customer Information.
 
-Both screens feed these builders with rows they loaded their own way (the profile from the JSON arrays of its one
-query, Customer Information from two small queries), so a method or a VIN contact type reads the same on both.
+Both screens feed these builders with rows they loaded the same way (the JSON arrays of each screen's one customer
+query: customers.selectors.profile.query, customers.selectors.edit_query), so a method or a VIN contact type reads
+the same on both.
 The answer beside each method is contacts.contactability applied to `CustomerFacts` built here from those
 already-loaded rows (no query of its own): the check, the "no number on file", the red X with its reason and the
 preferred star all come from it, as on Call Select.
