@@ -34,6 +34,10 @@ from dealermine.bulk import bulk_insert
 
 from .models import AuditAction, CustomerHistory, HistorySource, TurnOffEvent, TurnOffTarget
 
+# As sets: a choices class's `.values` builds a new list on every read, and a big pull checks thousands of rows.
+_ACTIONS = frozenset(AuditAction.values)
+_TARGETS = frozenset(TurnOffTarget.values)
+
 
 def raw_value(value: Any):
     """A value as the audit log stores it (JSON): ids for related rows, ISO text for dates, str for money."""
@@ -97,7 +101,7 @@ def history_entry(
     now=None,
 ) -> CustomerHistory:
     """An unsaved history entry (for `audit_bulk_save`)."""
-    if action not in AuditAction.values:
+    if action not in _ACTIONS:
         raise ValueError(f"{action!r} is not a declared audit action")
     return CustomerHistory(
         customer=customer,
@@ -136,7 +140,7 @@ def turn_off_values(
 ) -> dict:
     """A Turn Off history row as attname -> value: what `turn_off_entry` builds, and what the bulk writers
     hand to `audit_bulk_save` (a big pull writes thousands; a model instance costs more than its row)."""
-    if target not in TurnOffTarget.values:
+    if target not in _TARGETS:
         raise ValueError(f"{target!r} is not a Turn Off target")
     return {
         "customer_id": customer_id if customer is None else customer.pk,
