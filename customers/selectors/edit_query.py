@@ -11,10 +11,10 @@ store's reasons and advisors (one query, listed in the database's order of their
 per connection (dealermine.db): only the SQL is kept, every view reads the rows afresh.
 """
 
-from django.db.models import Case, F, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Case, F, OuterRef, Subquery, When
+from django.db.models.functions import Lower
 
-from contacts.models import ContactMethod, EmailBounce, EmailConsent
+from contacts.models import EmailBounce, EmailConsent
 from contacts.selectors.do_not_call import do_not_call_listed_exists
 from dms_sync.models import RemoveRequest, RemoveStatus
 
@@ -24,11 +24,16 @@ from ..models import (
     Customer,
     CustomerHistory,
     Relationship,
-    Vehicle,
-    VehicleContactType,
     VerificationStamp,
 )
-from .profile.query import count_of, json_latest, json_rows
+from .profile.query import (
+    contact_method_rows_json,
+    count_of,
+    json_latest,
+    json_rows,
+    vehicle_rows_json,
+    vehicle_type_rows_json,
+)
 from .tenancy import customer_for_user_query
 
 #: The other customer of an association, as the page names it (display name, DealerMine number).
@@ -107,41 +112,9 @@ def edit_page_queryset():
                 user_id="verified_by_id",
                 username="verified_by__username",
             ),
-            contact_method_rows=json_rows(
-                ContactMethod.objects.filter(customer=OuterRef("contact_owner_id")),
-                group_by="customer",
-                method="method",
-                is_on="is_on",
-                reason=Coalesce("reason__label", Value("")),
-                # The reason's store (NULL: one of the product's own codes, shown through the catalogue).
-                reason_store="reason__dealership_id",
-                changed_at="changed_at",
-                changed_by="changed_by__username",
-            ),
-            vehicle_rows=json_rows(
-                Vehicle.objects.filter(customer=OuterRef("pk")),
-                group_by="customer",
-                id="id",
-                vin="vin",
-                year="year",
-                make="make",
-                model="model",
-                delivery_date="delivery_date",
-                owns="owns",
-                owns_reason=Coalesce("owns_reason__label", Value("")),
-                owns_reason_store="owns_reason__dealership_id",
-                check_digit_ok="vin_check_digit_ok",
-            ),
-            vehicle_type_rows=json_rows(
-                VehicleContactType.objects.filter(vehicle__customer=OuterRef("pk")),
-                group_by="vehicle__customer",
-                vehicle="vehicle_id",
-                code="contact_type",
-                is_on="is_on",
-                reason=Coalesce("reason__label", Value("")),
-                reason_store="reason__dealership_id",
-                comment="comment",
-            ),
+            contact_method_rows=contact_method_rows_json(changed_by="changed_by__username"),
+            vehicle_rows=vehicle_rows_json(),
+            vehicle_type_rows=vehicle_type_rows_json(),
             associations_out=_association_rows(this="from_customer", other="to_customer"),
             associations_in=_association_rows(this="to_customer", other="from_customer"),
             remove_request_rows=json_rows(

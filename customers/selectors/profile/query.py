@@ -69,6 +69,54 @@ def json_latest(queryset: QuerySet, *, order_by: str, **fields) -> Subquery:
     )
 
 
+def contact_method_rows_json(**extra_fields) -> Subquery:
+    """The contact-method rows of the customer whose methods apply (`contact_owner_id`: a duplicate child's are its
+    parent's), as the profile and Customer Information read them; `extra_fields` adds columns."""
+    return json_rows(
+        ContactMethod.objects.filter(customer=OuterRef("contact_owner_id")),
+        group_by="customer",
+        method="method",
+        is_on="is_on",
+        reason=Coalesce("reason__label", Value("")),
+        # The reason's store (NULL: one of the product's own codes, shown through the catalogue).
+        reason_store="reason__dealership_id",
+        changed_at="changed_at",
+        **extra_fields,
+    )
+
+
+def vehicle_rows_json() -> Subquery:
+    """The customer's vehicles as the profile and Customer Information read them."""
+    return json_rows(
+        Vehicle.objects.filter(customer=OuterRef("pk")),
+        group_by="customer",
+        id="id",
+        vin="vin",
+        year="year",
+        make="make",
+        model="model",
+        delivery_date="delivery_date",
+        owns="owns",
+        owns_reason=Coalesce("owns_reason__label", Value("")),
+        owns_reason_store="owns_reason__dealership_id",
+        check_digit_ok="vin_check_digit_ok",
+    )
+
+
+def vehicle_type_rows_json() -> Subquery:
+    """The VIN contact types turned off or on of the customer's vehicles (no row: on)."""
+    return json_rows(
+        VehicleContactType.objects.filter(vehicle__customer=OuterRef("pk")),
+        group_by="vehicle__customer",
+        vehicle="vehicle_id",
+        code="contact_type",
+        is_on="is_on",
+        reason=Coalesce("reason__label", Value("")),
+        reason_store="reason__dealership_id",
+        comment="comment",
+    )
+
+
 def count_of(queryset: QuerySet, *, group_by: str) -> Coalesce:
     return Coalesce(Subquery(queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")), Value(0))
 
@@ -141,16 +189,7 @@ def profile_queryset() -> QuerySet[Customer]:
                 action="action",
                 **_user_fields("actor"),
             ),
-            contact_method_rows=json_rows(
-                ContactMethod.objects.filter(customer=OuterRef("contact_owner_id")),
-                group_by="customer",
-                method="method",
-                is_on="is_on",
-                reason=Coalesce("reason__label", Value("")),
-                # The reason's store (NULL: one of the product's own codes, shown through the catalogue).
-                reason_store="reason__dealership_id",
-                changed_at="changed_at",
-            ),
+            contact_method_rows=contact_method_rows_json(),
             remove_request_rows=json_rows(
                 RemoveRequest.objects.filter(customer=OuterRef("pk")),
                 group_by="customer",
@@ -192,30 +231,8 @@ def profile_queryset() -> QuerySet[Customer]:
                 status="status",
                 **other,
             ),
-            vehicle_rows=json_rows(
-                Vehicle.objects.filter(customer=OuterRef("pk")),
-                group_by="customer",
-                id="id",
-                vin="vin",
-                year="year",
-                make="make",
-                model="model",
-                delivery_date="delivery_date",
-                owns="owns",
-                owns_reason=Coalesce("owns_reason__label", Value("")),
-                owns_reason_store="owns_reason__dealership_id",
-                check_digit_ok="vin_check_digit_ok",
-            ),
-            vehicle_type_rows=json_rows(
-                VehicleContactType.objects.filter(vehicle__customer=OuterRef("pk")),
-                group_by="vehicle__customer",
-                vehicle="vehicle_id",
-                code="contact_type",
-                is_on="is_on",
-                reason=Coalesce("reason__label", Value("")),
-                reason_store="reason__dealership_id",
-                comment="comment",
-            ),
+            vehicle_rows=vehicle_rows_json(),
+            vehicle_type_rows=vehicle_type_rows_json(),
             repair_order_count=count_of(
                 RepairOrder.objects.filter(customer=OuterRef("pk"), dealership=OuterRef("dealership")),
                 group_by="customer",
