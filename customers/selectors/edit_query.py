@@ -11,10 +11,8 @@ store's reasons and advisors (one query, listed in the database's order of their
 per connection (dealermine.db): only the SQL is kept, every view reads the rows afresh.
 """
 
-from django.db.models import Case, F, OuterRef, Subquery, When
-from django.db.models.functions import Lower
+from django.db.models import Case, F, OuterRef, When
 
-from contacts.models import EmailBounce, EmailConsent
 from contacts.selectors.do_not_call import do_not_call_listed_exists
 from dms_sync.models import RemoveRequest, RemoveStatus
 
@@ -29,6 +27,7 @@ from ..models import (
 from .profile.query import (
     contact_method_rows_json,
     count_of,
+    email_annotations,
     json_latest,
     json_rows,
     vehicle_rows_json,
@@ -52,29 +51,6 @@ def customer_edit_queryset():
     return Customer.objects.select_related(
         "dealership", "inactive_reason", "preferred_advisor", "merge_parent", "inactivated_by"
     )
-
-
-def _email_annotations(field_name: str) -> dict:
-    """Bounces of the address at the store (count, latest) and the customer's consent ledger row for it."""
-    address = Lower(OuterRef(field_name))
-    bounces = EmailBounce.objects.filter(dealership=OuterRef("dealership"), email=address)
-    return {
-        f"{field_name}_bounces": count_of(bounces, group_by="dealership"),
-        f"{field_name}_last_bounce": Subquery(bounces.order_by("-bounced_at").values("bounced_at")[:1]),
-        f"{field_name}_consent": json_latest(
-            EmailConsent.objects.filter(customer=OuterRef("pk"), email=address),
-            order_by="id",
-            id="id",
-            email="email",
-            basis="basis",
-            source="source",
-            evidence="evidence",
-            obtained_at="obtained_at",
-            expires_at="expires_at",
-            expired_at="expired_at",
-            opted_out_at="opted_out_at",
-        ),
-    }
 
 
 def _association_rows(*, this: str, other: str):
@@ -102,7 +78,13 @@ def edit_page_queryset():
         customer_edit_queryset()
         .annotate(contact_owner_id=contact_owner)
         .annotate(
-            **{name: value for field in EMAIL_FIELDS for name, value in _email_annotations(field).items()},
+            **{
+                name: value
+                for field in EMAIL_FIELDS
+                for name, value in email_annotations(
+                    field, id="id", email="email", source="source", evidence="evidence", obtained_at="obtained_at"
+                ).items()
+            },
             **{f"{key}_do_not_call": do_not_call_listed_exists(key) for key in PHONE_METHOD_FIELDS.values()},
             history_count=count_of(CustomerHistory.objects.filter(customer=OuterRef("pk")), group_by="customer"),
             last_verification=json_latest(

@@ -128,7 +128,10 @@ def _user_fields(path: str) -> dict:
     return {key: template.format(path) for key, template in USER_NAME_FIELDS.items()}
 
 
-def _email_annotations(field_name: str) -> dict:
+def email_annotations(field_name: str, **extra_consent_fields) -> dict:
+    """Bounces of the address in `field_name` at the store (count, latest) and the customer's consent ledger row
+    for it (one per customer and address), as the profile and Customer Information read them; the consent row
+    carries basis and dates, and `extra_consent_fields` as well."""
     address = Lower(OuterRef(field_name))
     bounces = EmailBounce.objects.filter(dealership=OuterRef("dealership"), email=address)
     consent = EmailConsent.objects.filter(customer=OuterRef("pk"), email=address)
@@ -142,6 +145,7 @@ def _email_annotations(field_name: str) -> dict:
             expires_at="expires_at",
             expired_at="expired_at",
             opted_out_at="opted_out_at",
+            **extra_consent_fields,
         ),
     }
 
@@ -166,7 +170,7 @@ def profile_queryset() -> QuerySet[Customer]:
         )
         .annotate(family_root_id=family_root, contact_owner_id=contact_owner)
         .annotate(
-            **{name: value for field in EMAIL_FIELDS for name, value in _email_annotations(field).items()},
+            **{name: value for field in EMAIL_FIELDS for name, value in email_annotations(field).items()},
             last_verification=json_latest(
                 VerificationStamp.objects.filter(customer=OuterRef("pk")),
                 order_by="-verified_at",
